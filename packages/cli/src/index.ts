@@ -1,0 +1,12 @@
+/**
+ * `@partner-ingest/cli`: every command of the `partner-ingest` CLI as a typed function, so that
+ * scripts and services can call them without spawning a process.
+ *
+ * @packageDocumentation
+ */
+export { main } from './main.js';
+export { validateCommand } from './commands/validate.js';
+export type { ValidateOptions, ValidateReport, ValidatedFile } from './commands/validate.js';
+export { EXIT, UsageError, processIo } from './io.js';
+export type { CliIo } from './io.js';
+export { expandSpecTargets } from './spec-files.js';

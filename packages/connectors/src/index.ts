@@ -1,0 +1,7 @@
+/**
+ * `@partner-ingest/connectors`: sources, sinks and notifiers behind the core's connector
+ * interface. The local filesystem connector is the embedded default.
+ *
+ * @packageDocumentation
+ */
+export {};

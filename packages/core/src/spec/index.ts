@@ -1,0 +1,13 @@
+export * from './schema.js';
+export * from './issues.js';
+export * from './load.js';
+export { parseDateFormat, formatDate, dateFormatRegexSource, parseIsoDate, DATE_TOKENS } from './date-format.js';
+export type { DateFields, DateFormatPart, DateToken, ParsedDateFormat } from './date-format.js';
+export { compileMemberPattern, BUILT_IN_MEMBER_PLACEHOLDERS, DEFAULT_DATE_FORMAT } from './member-pattern.js';
+export type { MemberMatch, MemberMatcher } from './member-pattern.js';
+export { parseTemplate } from './template.js';
+export type { ParsedTemplate, TemplatePart } from './template.js';
+export { findEnvReferences, interpolateEnv } from './env.js';
+export type { EnvReference } from './env.js';
+export { normaliseHeaderName, URI_PLACEHOLDERS } from './rules.js';
+export { partnerSpecJsonSchema, partnerSpecJsonSchemaText, SPEC_JSON_SCHEMA_PATH } from './json-schema.js';
