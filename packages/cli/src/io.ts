@@ -4,6 +4,8 @@ export interface CliIo {
   stderr(text: string): void;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** The terminal for live progress, when there is one (the process's stderr). */
+  progress?: NodeJS.WriteStream;
 }
 
 /** The exit codes every command uses. */
@@ -23,6 +25,7 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     cwd: process.cwd(),
     env: process.env,
+    progress: process.stderr,
   };
 }
 

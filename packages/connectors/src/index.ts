@@ -4,4 +4,6 @@
  *
  * @packageDocumentation
  */
-export {};
+export { localFs, localFsConnector } from './local/local-fs.js';
+export type { LocalFsOptions } from './local/local-fs.js';
+export { defaultConnectorRegistry } from './registry.js';

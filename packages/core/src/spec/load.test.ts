@@ -148,10 +148,14 @@ describe('parseSpec: values and defaults', () => {
     expect(expanded.spec!.alerts[0]).toMatchObject({ webhook: 'https://hooks.example/abc' });
   });
 
-  it('reports an unset variable when an environment is given', () => {
-    const result = parseSpec(edit({}), { env: {} });
+  it('reports an unset variable when an environment is given: an error, or a warning that disables an alert', () => {
+    const result = parseSpec(edit({ 8: '  uri: s3://${LAKE_BUCKET}/merged/{date}/' }), { env: {} });
     expect(result.valid).toBe(false);
-    expect(result.issues).toMatchObject([{ code: 'ENV_UNSET', line: 20, col: 33, message: expect.stringContaining('SLACK_WEBHOOK') }]);
+    expect(result.issues).toMatchObject([
+      { code: 'ENV_UNSET', severity: 'error', line: 8, col: 8, message: expect.stringContaining('LAKE_BUCKET') },
+      { code: 'ENV_UNSET', severity: 'warning', line: 20, col: 33, message: expect.stringContaining('SLACK_WEBHOOK is not set, so this alert is disabled') },
+    ]);
+    expect(parseSpec(edit({}), { env: {} }).valid).toBe(true);
   });
 
   it('refuses text over the size limit before parsing it', () => {

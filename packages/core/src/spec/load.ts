@@ -77,7 +77,12 @@ export function parseSpec(text: string, options: SpecLoadOptions = {}): SpecLoad
     for (const { path, value } of collectStrings(parsed.data)) {
       const { value: expanded, missing } = interpolateEnv(value, options.env);
       for (const name of missing) {
-        issues.push({ code: 'ENV_UNSET', severity: 'error', message: `environment variable ${name} is not set; export it before running`, path, ...source.locate(path) });
+        // A missing alert secret must not stop a day's ingestion: that alert is skipped instead.
+        const alert = path[0] === 'alerts';
+        const message = alert
+          ? `environment variable ${name} is not set, so this alert is disabled; export it to enable the alert`
+          : `environment variable ${name} is not set; export it before running`;
+        issues.push({ code: 'ENV_UNSET', severity: alert ? 'warning' : 'error', message, path, ...source.locate(path) });
       }
       if (expanded !== value) setAt(parsed.data, path, expanded);
     }

@@ -262,6 +262,21 @@ export const PartnerSpecSchema = z
       .default({ onFailure: 'fail' })
       .describe('How data-quality findings affect the run.'),
     alerts: z.array(AlertSpecSchema).default([]).describe('Where to send alerts about a run.'),
+    report: z
+      .strictObject({
+        hints: z
+          .strictObject({
+            maxFiles: z.number().int().min(1).default(1000).describe('Hint when a table has more member files than this.'),
+            maxInputMB: z.number().min(0).default(1024).describe('Hint when a table\'s uncompressed input exceeds this many MB.'),
+            maxNullRatio: ratio('Hint when a column\'s null ratio exceeds this').default(0.5),
+            maxColumns: z.number().int().min(1).default(200).describe('Hint when a table has more columns than this.'),
+            maxMergeMinutes: z.number().min(0).default(5).describe('Hint when merging a table takes longer than this many minutes.'),
+          })
+          .default({ maxFiles: 1000, maxInputMB: 1024, maxNullRatio: 0.5, maxColumns: 200, maxMergeMinutes: 5 })
+          .describe('Thresholds for the bottleneck hints in the run summary.'),
+      })
+      .default({ hints: { maxFiles: 1000, maxInputMB: 1024, maxNullRatio: 0.5, maxColumns: 200, maxMergeMinutes: 5 } })
+      .describe('What the run summary reports beyond the figures.'),
   })
   .describe('A partner-ingest partner spec: one partner\'s daily drop, its tables and their quality rules.');
 

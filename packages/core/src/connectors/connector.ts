@@ -1,0 +1,81 @@
+/**
+ * The storage connector interface: every byte the runtime reads or writes goes through one of
+ * these, so the same plan runs on the local filesystem, S3 or SFTP. A connector is a small
+ * factory returning a plain object (see `ConnectorFactory`); heavy SDKs load lazily inside it.
+ *
+ * Keys are `/`-separated paths relative to the connector's root. They are built by the runtime,
+ * never taken from inside an archive, and a connector refuses any key that could leave its root.
+ */
+import type { Readable } from 'node:stream';
+
+/** What a connector knows about one stored object. */
+export interface ObjectInfo {
+  /** The key relative to the connector's root, `/`-separated. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /**
+   * A token that changes whenever the content may have changed (an ETag, or size and modification
+   * time): what the state store fingerprints inputs with.
+   */
+  version: string;
+}
+
+/** Storage under one root URI: list, read, write (atomically), delete. */
+export interface StorageConnector {
+  /** The root URI, for messages and logs (credentials never appear in it). */
+  readonly uri: string;
+  /** Objects whose key starts with `prefix` (all when empty), in any order; follows every page. */
+  list(prefix?: string): AsyncIterable<ObjectInfo>;
+  /** The object's info, or `undefined` when it does not exist. */
+  stat(key: string): Promise<ObjectInfo | undefined>;
+  /** Streams the object's bytes. Fails with `ConnectorError` code `NOT_FOUND` when it does not exist. */
+  read(key: string): Promise<Readable>;
+  /**
+   * Writes an object atomically: readers see the old object or the whole new one, never a part.
+   * A failed or interrupted write leaves nothing under `key`.
+   */
+  write(key: string, body: Readable | Uint8Array | string): Promise<ObjectInfo>;
+  /** Deletes the object; deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /** Releases clients, sockets and handles. */
+  close(): Promise<void>;
+}
+
+/** Why a connector operation failed, as a stable code the runtime can branch on. */
+export type ConnectorErrorCode = 'NOT_FOUND' | 'ACCESS_DENIED' | 'INVALID_KEY' | 'UNREACHABLE' | 'IO_ERROR';
+
+/** An error from a connector, with a stable code and a message that says what to check. */
+export class ConnectorError extends Error {
+  override name = 'ConnectorError';
+  constructor(
+    readonly code: ConnectorErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Checks a key built by the runtime: relative, `/`-separated, no empty, `.` or `..` segments, no
+ * backslashes or control characters. Connectors call it before touching storage.
+ */
+export function assertSafeKey(key: string): void {
+  const bad =
+    key === '' ||
+    key.startsWith('/') ||
+    key.includes('\\') ||
+    /[\u0000-\u001f\u007f]/.test(key) ||
+    key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..');
+  if (bad) throw new ConnectorError('INVALID_KEY', `refusing unsafe storage key ${JSON.stringify(key)}`);
+}
+
+/** Context a connector factory receives. */
+export interface ConnectorContext {
+  /** Environment for credentials and endpoints (`process.env` unless the caller says otherwise). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Opens a connector for a root URI of the scheme it is registered for. */
+export type ConnectorFactory = (uri: string, context: ConnectorContext) => StorageConnector | Promise<StorageConnector>;

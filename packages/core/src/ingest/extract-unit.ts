@@ -1,0 +1,287 @@
+/**
+ * One extract unit: stream one archive through gunzip -> untar -> route -> tokenise -> normalise,
+ * writing each matched member as a normalised part to staging, plus the part's metrics. No temp
+ * files and no whole-file buffering: bytes flow from the source connector to the staging
+ * connector with backpressure end to end.
+ *
+ * All or nothing per archive: if the archive fails to decode completely, the parts already
+ * written are deleted and the unit reports the archive as quarantined with the reason. The unit
+ * record (returned, and stored by the caller in the state store) is the commit: merge reads only
+ * parts that a record lists.
+ */
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { ArchiveError } from '../archive/archive-error.js';
+import type { ArchiveLimits } from '../archive/limits.js';
+import { readArchive } from '../archive/read-archive.js';
+import type { ArchiveMember } from '../archive/read-archive.js';
+import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
+import { CsvTokenizer } from '../csv/tokenizer.js';
+import type { Logger } from '../log/logger.js';
+import type { MemberMatcher } from '../spec/member-pattern.js';
+import type { PartnerSpec } from '../spec/schema.js';
+import { KeyDigests } from './key-hash.js';
+import { planMemberLayout } from './member-layout.js';
+import type { MemberLayout } from './member-layout.js';
+import type { PartMetrics } from './part-metrics.js';
+import { RowNormaliser } from './row-normaliser.js';
+
+/** One normalised part in staging: one member's rows in canonical columns. */
+export interface ExtractedPart {
+  table: string;
+  /** Staging key of the part (CSV with a header of its canonical columns). */
+  key: string;
+  /** The member's name in the archive (for reports only). */
+  member: string;
+  memberIndex: number;
+  columns: string[];
+  /** Size of the part in bytes. */
+  bytes: number;
+  metrics: PartMetrics;
+  newColumns: string[];
+  droppedColumns: string[];
+  missingColumns: string[];
+}
+
+/** A member that was not turned into a part, and why. */
+export interface SkippedMember {
+  member: string;
+  code: string;
+  reason: string;
+  table?: string;
+}
+
+/** What an extract unit did; stored in the state store as the unit's completion record. */
+export interface ExtractUnitRecord {
+  archive: string;
+  archiveId: string;
+  /** The archive's version (ETag, or size and mtime) when it was read. */
+  version: string;
+  status: 'ok' | 'quarantined';
+  /** Why the archive was quarantined (all of it contributes nothing). */
+  error?: { code: string; message: string };
+  parts: ExtractedPart[];
+  /** Per table, the staging key of the sorted primary-key digests and how many there are. */
+  keyRuns: Record<string, { key: string; count: number }>;
+  /** Members whose names do not match the member pattern. */
+  unmatched: string[];
+  /** Members refused by the archive reader (links, unsafe names, ...) or by normalisation. */
+  quarantinedMembers: SkippedMember[];
+  /** Output key of the quarantined rows of this archive (JSON Lines), when there are any. */
+  quarantineKey?: string;
+  quarantinedRows: number;
+  compressedBytes: number;
+  uncompressedBytes: number;
+  durationMs: number;
+}
+
+/** Everything one extract unit needs. */
+export interface ExtractUnitContext {
+  spec: PartnerSpec;
+  matcher: MemberMatcher;
+  archive: ObjectInfo;
+  archiveId: string;
+  source: StorageConnector;
+  staging: StorageConnector;
+  output: StorageConnector;
+  logger: Logger;
+  limits?: Partial<ArchiveLimits>;
+  signal?: AbortSignal;
+  /** Called with uncompressed bytes as they are processed, for progress displays. */
+  onBytes?: (bytes: number) => void;
+}
+
+/** A writer that streams text into a connector object, honouring backpressure. */
+class ObjectWriter {
+  private readonly stream = new PassThrough({ highWaterMark: 1024 * 1024 });
+  private readonly done: Promise<ObjectInfo>;
+  private pending = '';
+  bytes = 0;
+
+  constructor(connector: StorageConnector, readonly key: string) {
+    this.done = connector.write(key, this.stream);
+    // Surface a failed write at the next flush, not as an unhandled rejection.
+    this.done.catch(() => {});
+  }
+
+  push(text: string): void {
+    this.pending += text;
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending === '') return;
+    const chunk = Buffer.from(this.pending, 'utf8');
+    this.pending = '';
+    this.bytes += chunk.length;
+    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), this.done]);
+  }
+
+  async close(): Promise<ObjectInfo> {
+    await this.flush();
+    this.stream.end();
+    return this.done;
+  }
+
+  abort(error: Error): void {
+    this.stream.destroy(error);
+  }
+
+  /** Resolves once the connector has finished (or given up on) the write. */
+  async settled(): Promise<void> {
+    await this.done.catch(() => {});
+  }
+}
+
+const safeId = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+
+/** Runs one extract unit. Data problems are reported in the record; storage failures throw. */
+export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUnitRecord> {
+  const started = Date.now();
+  const { spec, archive, archiveId } = ctx;
+  const record: ExtractUnitRecord = {
+    archive: archive.key,
+    archiveId,
+    version: archive.version,
+    status: 'ok',
+    parts: [],
+    keyRuns: {},
+    unmatched: [],
+    quarantinedMembers: [],
+    quarantinedRows: 0,
+    compressedBytes: 0,
+    uncompressedBytes: 0,
+    durationMs: 0,
+  };
+  const nullValues = new Set(spec.csv.nullValues);
+  const dialect = { delimiter: spec.csv.delimiter, quote: spec.csv.quote, escape: spec.csv.escape ?? spec.csv.quote, encoding: spec.csv.encoding };
+  const digests = new Map<string, KeyDigests>();
+  let quarantine: ObjectWriter | undefined;
+  const quarantineRow = (member: string, line: number, reason: string, raw: string) => {
+    quarantine ??= new ObjectWriter(ctx.output, `_quarantine/${archiveId}.jsonl`);
+    quarantine.push(`${JSON.stringify({ archive: archive.key, member, line, reason, raw })}\n`);
+    record.quarantinedRows++;
+  };
+
+  const processMember = async (member: ArchiveMember) => {
+    const match = ctx.matcher.match(member.baseName);
+    const table = match ? spec.tables[match.table] : undefined;
+    if (!match || !table) {
+      record.unmatched.push(member.name);
+      member.stream.resume();
+      await once(member.stream, 'end');
+      return;
+    }
+    const where = `${archive.key}:${member.name}`;
+    const part = new ObjectWriter(ctx.staging, `parts/${archiveId}/${match.table}/${String(member.index).padStart(6, '0')}-${safeId(member.baseName.replace(/\.csv$/i, ''))}.csv`);
+    let keys = digests.get(match.table);
+    if (!keys && table.primaryKey) digests.set(match.table, (keys = new KeyDigests()));
+    let normaliser: RowNormaliser | undefined;
+    let layout: MemberLayout | undefined;
+    let problem: { code: string; reason: string } | undefined;
+    const startLayout = (header: readonly string[] | null) => {
+      const planned = planMemberLayout(table, spec.csv, header);
+      if (!planned.ok) {
+        problem = { code: planned.code, reason: planned.reason };
+        return;
+      }
+      layout = planned.layout;
+      normaliser = new RowNormaliser(layout, nullValues, keys, where);
+      part.push(normaliser.headerLine());
+    };
+    if (!spec.csv.header) startLayout(null);
+    const tokenizer = new CsvTokenizer(dialect, {
+      row(fields, line) {
+        if (problem) return;
+        if (!normaliser) {
+          startLayout(fields);
+          return;
+        }
+        const out = normaliser.row(fields, line);
+        if (out.charCodeAt(0) === 0x21 /* ! */) quarantineRow(member.name, line, out.slice(1), fields.join(spec.csv.delimiter).slice(0, 4096));
+        else part.push(out);
+      },
+      malformed(reason, line, raw) {
+        if (problem) return;
+        if (normaliser) normaliser.metrics.malformedRows++;
+        quarantineRow(member.name, line, reason, raw);
+      },
+    });
+    let bytesIn = 0;
+    try {
+      for await (const chunk of member.stream as AsyncIterable<Buffer>) {
+        bytesIn += chunk.length;
+        ctx.onBytes?.(chunk.length);
+        if (problem) continue;
+        tokenizer.write(chunk);
+        await part.flush();
+        if (quarantine) await quarantine.flush();
+      }
+      if (!problem) tokenizer.end();
+    } catch (error) {
+      // The archive broke mid-member: nothing of this member may be published.
+      part.abort(error as Error);
+      await part.settled();
+      throw error;
+    }
+    if (problem || !normaliser || !layout) {
+      problem ??= { code: 'MEMBER_NO_HEADER', reason: 'the member is empty: it has no header row' };
+      part.abort(new Error(problem.reason));
+      await part.settled();
+      record.quarantinedMembers.push({ member: member.name, table: match.table, ...problem });
+      return;
+    }
+    const info = await part.close();
+    record.parts.push({
+      table: match.table,
+      key: part.key,
+      member: member.name,
+      memberIndex: member.index,
+      columns: layout.columns,
+      bytes: info.size,
+      metrics: normaliser.finish(bytesIn),
+      newColumns: layout.newColumns,
+      droppedColumns: layout.droppedColumns,
+      missingColumns: layout.missingColumns,
+    });
+  };
+
+  try {
+    const input = await ctx.source.read(archive.key);
+    const stats = await readArchive(
+      input,
+      {
+        onMember: processMember,
+        onRejected: (rejected) => record.quarantinedMembers.push({ member: rejected.name, code: rejected.code, reason: rejected.reason }),
+      },
+      { limits: ctx.limits, gzip: !/\.tar$/i.test(archive.key), signal: ctx.signal },
+    );
+    record.compressedBytes = stats.compressedBytes;
+    record.uncompressedBytes = stats.uncompressedBytes;
+    for (const [table, keys] of digests) {
+      const key = `keys/${archiveId}/${table}.bin`;
+      await ctx.staging.write(key, keys.sortedBytes());
+      record.keyRuns[table] = { key, count: keys.size };
+    }
+    if (quarantine) {
+      await quarantine.close();
+      record.quarantineKey = quarantine.key;
+    }
+  } catch (error) {
+    if (!(error instanceof ArchiveError) || error.code === 'ARCHIVE_SOURCE_FAILED' || error.code === 'ARCHIVE_ABORTED') throw error;
+    // All or nothing: what this archive already staged is withdrawn.
+    quarantine?.abort(error);
+    await quarantine?.settled();
+    await Promise.all(record.parts.map((p) => ctx.staging.delete(p.key).catch(() => {})));
+    record.status = 'quarantined';
+    record.error = { code: error.code, message: error.message };
+    record.parts = [];
+    record.keyRuns = {};
+    delete record.quarantineKey;
+    record.quarantinedRows = 0;
+    record.compressedBytes = error.stats.compressedBytes;
+    record.uncompressedBytes = error.stats.uncompressedBytes;
+    ctx.logger.warn('archive quarantined', { archive: archive.key, code: error.code, reason: error.message });
+  }
+  record.durationMs = Date.now() - started;
+  return record;
+}

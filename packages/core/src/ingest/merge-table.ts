@@ -1,0 +1,100 @@
+/**
+ * merge:<table>: concatenates a table's staged parts, in a deterministic order, into
+ * `<table>/merged_<table>.csv`. A part whose columns equal the table's union of columns is
+ * copied byte for byte after its header; only parts that lack some of the union's columns (schema
+ * drift) are re-projected, by moving raw fields. Metrics are summed, not recomputed.
+ */
+import { Readable } from 'node:stream';
+import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
+import type { TableSpec } from '../spec/schema.js';
+import type { ExtractedPart } from './extract-unit.js';
+import type { PartMetrics } from './part-metrics.js';
+import { addMetrics, emptyMetrics } from './part-metrics.js';
+import { RawRowSplitter } from './raw-rows.js';
+
+/** Output keys of a table, relative to the output root. */
+export function tableOutputKeys(table: string) {
+  return { data: `${table}/merged_${table}.csv`, schema: `${table}/_schema.json`, success: `${table}/_SUCCESS` };
+}
+
+/** The union of the parts' columns: the spec's columns, then new columns in order of first appearance. */
+export function unionColumns(table: TableSpec, parts: readonly ExtractedPart[]): string[] {
+  const columns = Object.keys(table.columns);
+  for (const part of parts) for (const column of part.columns) if (!columns.includes(column)) columns.push(column);
+  return columns;
+}
+
+/** What merging a table produced. */
+export interface MergedTable {
+  columns: string[];
+  metrics: PartMetrics;
+  data: ObjectInfo;
+  /** Parts copied byte for byte vs re-projected onto the union's columns. */
+  copiedParts: number;
+  reprojectedParts: number;
+}
+
+async function* partBytes(staging: StorageConnector, part: ExtractedPart, columns: readonly string[]): AsyncGenerator<Buffer> {
+  const stream = await staging.read(part.key);
+  const same = part.columns.length === columns.length && part.columns.every((c, i) => c === columns[i]);
+  if (same) {
+    let headerDone = false;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (headerDone) {
+        yield chunk;
+        continue;
+      }
+      const eol = chunk.indexOf(0x0a);
+      if (eol === -1) continue; // canonical headers are short; a chunk without LF is all header
+      headerDone = true;
+      if (eol + 1 < chunk.length) yield chunk.subarray(eol + 1);
+    }
+    return;
+  }
+  const positions = columns.map((column) => part.columns.indexOf(column));
+  let header = true;
+  let out: string[] = [];
+  const splitter = new RawRowSplitter((fields) => {
+    if (header) {
+      header = false;
+      return;
+    }
+    out.push(`${positions.map((p) => (p < 0 ? '' : fields[p]!)).join(',')}\n`);
+  });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    splitter.write(chunk);
+    if (out.length > 0) {
+      yield Buffer.from(out.join(''), 'latin1');
+      out = [];
+    }
+  }
+  splitter.end();
+}
+
+/**
+ * Writes the merged table (atomically, through the output connector) from `parts`, which must
+ * already be in the deterministic order (archive key, then member position).
+ */
+export async function mergeTable(
+  name: string,
+  table: TableSpec,
+  parts: readonly ExtractedPart[],
+  staging: StorageConnector,
+  output: StorageConnector,
+): Promise<MergedTable> {
+  const columns = unionColumns(table, parts);
+  const metrics = emptyMetrics(columns);
+  let copiedParts = 0;
+  let reprojectedParts = 0;
+  for (const part of parts) {
+    addMetrics(metrics, part.metrics, columns);
+    if (part.columns.length === columns.length && part.columns.every((c, i) => c === columns[i])) copiedParts++;
+    else reprojectedParts++;
+  }
+  async function* body(): AsyncGenerator<Buffer> {
+    yield Buffer.from(`${columns.join(',')}\n`);
+    for (const part of parts) yield* partBytes(staging, part, columns);
+  }
+  const data = await output.write(tableOutputKeys(name).data, Readable.from(body(), { objectMode: false }));
+  return { columns, metrics, data, copiedParts, reprojectedParts };
+}

@@ -1,0 +1,283 @@
+/**
+ * The local executor: runs a compiled plan in-process. Extract units (inflate and tokenise:
+ * CPU-bound) run in one p-queue lane sized from the machine; per-table merges (reads and writes:
+ * IO-bound) in another. Every task records its completion in the state store, so a re-run skips
+ * what is done and unchanged, and a run killed at any moment resumes to byte-identical outputs.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import PQueue from 'p-queue';
+import type { ArchiveLimits } from '../archive/limits.js';
+import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
+import type { ConnectorRegistry } from '../connectors/registry.js';
+import { runExtractUnit } from '../ingest/extract-unit.js';
+import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
+import type { Logger } from '../log/logger.js';
+import { silentLogger } from '../log/logger.js';
+import type { Plan } from '../plan/plan.js';
+import type { CheckStatus } from '../quality/dqa.js';
+import { bottleneckHints, formatSummaryText, roundTo, summaryKeys } from '../report/summary.js';
+import type { RunSummary, TableSummary } from '../report/summary.js';
+import { compileMemberPattern } from '../spec/member-pattern.js';
+import type { PartnerSpec } from '../spec/schema.js';
+import { postCheck } from './post-check.js';
+import { fingerprint, StateStore } from './state-store.js';
+import { runTableStage } from './table-stage.js';
+import { SourcesNotReadyError, waitForSources } from './wait-for-sources.js';
+
+/** How far a run has got, for progress displays. */
+export interface RunProgress {
+  stage: 'wait-for-sources' | 'extract' | 'merge' | 'summary' | 'post-check' | 'done';
+  archivesTotal: number;
+  archivesDone: number;
+  /** Uncompressed bytes processed by extract so far. */
+  bytesDone: number;
+  tablesTotal: number;
+  tablesDone: number;
+}
+
+/** Options of {@link runPlan}. */
+export interface RunOptions {
+  spec: PartnerSpec;
+  plan: Plan;
+  connectors: ConnectorRegistry;
+  logger?: Logger;
+  /** Extract units at once; default: the machine's available parallelism. */
+  concurrency?: number;
+  /** Redo every unit even when its inputs are unchanged. */
+  force?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: RunProgress) => void;
+  archiveLimits?: Partial<ArchiveLimits>;
+  /** Environment handed to connectors (credentials, endpoints). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The outcome of a run. */
+export interface RunResult {
+  status: CheckStatus;
+  /** 0 when every table was published (warnings allowed), 1 otherwise. */
+  exitCode: 0 | 1;
+  summary: RunSummary;
+  /** Where the summary was written, relative to the output location. */
+  summaryKeys: { json: string; text: string };
+}
+
+/** The staging and state id of an archive: readable, unique, and safe as a storage key segment. */
+export function archiveId(key: string): string {
+  const readable = key.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+  return `${readable}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+}
+
+interface ExtractState {
+  specHash: string;
+  record: ExtractUnitRecord;
+}
+
+async function partsExist(staging: StorageConnector, record: ExtractUnitRecord): Promise<boolean> {
+  const keys = [...record.parts.map((p) => p.key), ...Object.values(record.keyRuns).map((r) => r.key)];
+  const found = await Promise.all(keys.map((key) => staging.stat(key)));
+  return found.every((info) => info !== undefined);
+}
+
+const seconds = (ms: number) => roundTo(ms / 1000);
+
+/** Runs a plan to the end and returns its summary; never throws for bad data, only for bugs. */
+export async function runPlan(options: RunOptions): Promise<RunResult> {
+  const { spec, plan } = options;
+  const logger = options.logger ?? silentLogger;
+  const started = new Date();
+  const runId = `${plan.date}T${started.toISOString().slice(11, 19).replace(/:/g, '')}-${randomBytes(3).toString('hex')}`;
+  const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+  const progress: RunProgress = { stage: 'wait-for-sources', archivesTotal: 0, archivesDone: 0, bytesDone: 0, tablesTotal: plan.tables.length, tablesDone: 0 };
+  const report = () => options.onProgress?.({ ...progress });
+  const failures: RunSummary['failures'] = [];
+  const stages: RunSummary['stages'] = {};
+  const context = { env: options.env ?? process.env };
+
+  const opened: StorageConnector[] = [];
+  const open = async (uri: string) => {
+    const connector = await options.connectors.open(uri, context);
+    opened.push(connector);
+    return connector;
+  };
+  try {
+    const [source, staging, output, stateConnector] = [
+      await open(plan.locations.source),
+      await open(plan.locations.staging),
+      await open(plan.locations.output),
+      await open(plan.locations.state),
+    ];
+    const state = new StateStore(stateConnector);
+    logger.info('run started', { runId, partner: plan.partner, date: plan.date, source: source.uri, output: output.uri });
+
+    // wait-for-sources
+    report();
+    let archives: ObjectInfo[] = [];
+    const waitStart = Date.now();
+    try {
+      archives = (await waitForSources(source, plan, logger, options.signal)).archives;
+    } catch (error) {
+      if (!(error instanceof SourcesNotReadyError)) throw error;
+      failures.push({ task: 'wait-for-sources', message: error.message });
+      logger.error('the drop is not ready', { reason: error.message });
+    }
+    stages['wait-for-sources'] = { duration_sec: seconds(Date.now() - waitStart), archives: archives.length };
+
+    // extract: one unit per archive
+    progress.stage = 'extract';
+    progress.archivesTotal = archives.length;
+    report();
+    const specHash = fingerprint(spec);
+    const matcher = compileMemberPattern(spec.members.pattern, plan.tables, spec.members.placeholders ?? {});
+    const records: (ExtractUnitRecord | undefined)[] = archives.map(() => undefined);
+    let reused = 0;
+    const extractStart = Date.now();
+    const cpu = new PQueue({ concurrency });
+    archives.forEach((archive, index) => {
+      void cpu.add(async () => {
+        const id = archiveId(archive.key);
+        const stateKey = `extract/${id}.json`;
+        try {
+          const previous = options.force ? undefined : await state.get<ExtractState>(stateKey);
+          if (previous && previous.specHash === specHash && previous.record.version === archive.version && (await partsExist(staging, previous.record))) {
+            records[index] = previous.record;
+            reused++;
+            progress.bytesDone += previous.record.uncompressedBytes;
+          } else {
+            const record = await runExtractUnit({
+              spec,
+              matcher,
+              archive,
+              archiveId: id,
+              source,
+              staging,
+              output,
+              logger,
+              ...(options.archiveLimits ? { limits: options.archiveLimits } : {}),
+              ...(options.signal ? { signal: options.signal } : {}),
+              onBytes: (bytes) => {
+                progress.bytesDone += bytes;
+              },
+            });
+            await state.put(stateKey, { specHash, record } satisfies ExtractState);
+            records[index] = record;
+            logger.debug('archive extracted', { archive: archive.key, status: record.status, parts: record.parts.length, ms: record.durationMs });
+          }
+        } catch (error) {
+          failures.push({ task: `extract:${archive.key}`, message: (error as Error).message });
+          logger.error('extract failed', { archive: archive.key, error: (error as Error).message });
+        }
+        progress.archivesDone++;
+        report();
+      });
+    });
+    await cpu.onIdle();
+    const done = records.filter((r): r is ExtractUnitRecord => r !== undefined);
+    stages.extract = {
+      duration_sec: seconds(Date.now() - extractStart),
+      archives: archives.length,
+      extracted: done.length - reused,
+      reused,
+      concurrency,
+    };
+
+    // merge:<table> and dqa:<table>, tables in parallel
+    progress.stage = 'merge';
+    report();
+    const mergeStart = Date.now();
+    const tables: TableSummary[] = [];
+    if (failures.length === 0) {
+      const io = new PQueue({ concurrency: Math.max(2, Math.min(plan.tables.length, 2 * concurrency)) });
+      const results = await Promise.all(
+        plan.tables.map((table) =>
+          io.add(async () => {
+            try {
+              return await runTableStage({ spec, specHash, table, records: done, staging, output, state, logger, force: options.force ?? false });
+            } catch (error) {
+              failures.push({ task: `merge:${table}`, message: (error as Error).message });
+              logger.error('merge failed', { table, error: (error as Error).message });
+              return undefined;
+            } finally {
+              progress.tablesDone++;
+              report();
+            }
+          }),
+        ),
+      );
+      for (const result of results) if (result) tables.push(result);
+    } else {
+      for (const table of plan.tables) failures.push({ task: `merge:${table}`, message: 'not run: an earlier task failed, so the day is incomplete; re-run once it is fixed' });
+    }
+    stages.merge = { duration_sec: seconds(Date.now() - mergeStart), tables: tables.length };
+
+    // summary
+    progress.stage = 'summary';
+    report();
+    const quarantinedArchives = done.filter((r) => r.status === 'quarantined').map((r) => ({ archive: r.archive, code: r.error!.code, reason: r.error!.message }));
+    const unmatched = spec.members.onUnmatched === 'ignore' ? [] : done.flatMap((r) => r.unmatched.map((member) => ({ archive: r.archive, member })));
+    if (unmatched.length > 0 && spec.members.onUnmatched === 'fail') {
+      failures.push({ task: 'extract', message: `${unmatched.length} member(s) do not match the member pattern (members.onUnmatched: fail)` });
+    }
+    const worst = (a: CheckStatus, b: CheckStatus): CheckStatus => (a === 'fail' || b === 'fail' ? 'fail' : a === 'warn' || b === 'warn' ? 'warn' : 'ok');
+    const computeStatus = () => {
+      let status: CheckStatus = failures.length > 0 ? 'fail' : 'ok';
+      for (const table of tables) status = worst(status, table.status);
+      if (quarantinedArchives.length > 0 || unmatched.length > 0) status = worst(status, 'warn');
+      return status;
+    };
+    const keys = summaryKeys(plan.date);
+    const buildSummary = (): RunSummary => {
+      const status = computeStatus();
+      const ended = new Date();
+      return {
+        partner: plan.partner,
+        date: plan.date,
+        run_id: runId,
+        status,
+        exit_code: status === 'fail' ? 1 : 0,
+        start_time: started.toISOString(),
+        end_time: ended.toISOString(),
+        duration_sec: seconds(ended.getTime() - started.getTime()),
+        locations: { source: source.uri, staging: staging.uri, output: output.uri, state: stateConnector.uri },
+        stages,
+        archives: { total: archives.length, extracted: done.length - reused, reused, quarantined: quarantinedArchives.length },
+        input: {
+          compressed_mb: roundTo(archives.reduce((sum, a) => sum + a.size, 0) / 1e6),
+          uncompressed_mb: roundTo(done.reduce((sum, r) => sum + r.uncompressedBytes, 0) / 1e6),
+        },
+        rows_quarantined: done.reduce((sum, r) => sum + r.quarantinedRows, 0),
+        quarantine_files: done.flatMap((r) => (r.quarantineKey ? [r.quarantineKey] : [])),
+        quarantined_archives: quarantinedArchives,
+        quarantined_members: done.flatMap((r) => r.quarantinedMembers.map((m) => ({ archive: r.archive, member: m.member, code: m.code, reason: m.reason }))),
+        unmatched_members: unmatched,
+        tables,
+        hints: bottleneckHints(spec, tables),
+        failures,
+      };
+    };
+    const writeSummary = async (summary: RunSummary) => {
+      await output.write(keys.json, `${JSON.stringify(summary, null, 2)}\n`);
+      await output.write(keys.text, formatSummaryText(summary));
+    };
+    const summaryStart = Date.now();
+    stages.summary = { duration_sec: 0 };
+    let summary = buildSummary();
+    await writeSummary(summary);
+    stages.summary = { duration_sec: seconds(Date.now() - summaryStart) };
+
+    // post-check: every output and marker exists and matches the summary
+    progress.stage = 'post-check';
+    report();
+    const problems = await postCheck(output, summary, keys);
+    for (const problem of problems) failures.push({ task: 'post-check', message: problem });
+    summary = buildSummary();
+    await writeSummary(summary);
+    progress.stage = 'done';
+    report();
+    logger.info('run finished', { runId, status: summary.status, tables: tables.length, failures: failures.length });
+    return { status: summary.status, exitCode: summary.exit_code === 0 ? 0 : 1, summary, summaryKeys: keys };
+  } finally {
+    await Promise.all(opened.map((connector) => connector.close().catch(() => {})));
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * merge:<table> and dqa:<table> for one table: merge the staged parts (or reuse the published
+ * merge when its inputs have not changed), count primary-key duplicates, publish `_schema.json`
+ * and `_SUCCESS` last, then judge the figures.
+ */
+import type { StorageConnector } from '../connectors/connector.js';
+import { countDuplicates } from '../ingest/duplicates.js';
+import type { DuplicateCount } from '../ingest/duplicates.js';
+import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
+import { mergeTable, tableOutputKeys } from '../ingest/merge-table.js';
+import type { MergedTable } from '../ingest/merge-table.js';
+import type { Logger } from '../log/logger.js';
+import { judgeTable } from '../quality/dqa.js';
+import type { TableSummary } from '../report/summary.js';
+import { roundTo } from '../report/summary.js';
+import type { PartnerSpec } from '../spec/schema.js';
+import { fingerprint } from './state-store.js';
+import type { StateStore } from './state-store.js';
+
+interface MergeState {
+  inputsHash: string;
+  merged: MergedTable;
+  duplicates: DuplicateCount | null;
+}
+
+/** Everything one table's stages need. */
+export interface TableStageContext {
+  spec: PartnerSpec;
+  specHash: string;
+  table: string;
+  records: readonly ExtractUnitRecord[];
+  staging: StorageConnector;
+  output: StorageConnector;
+  state: StateStore;
+  logger: Logger;
+  force: boolean;
+}
+
+const uniq = (items: string[]) => [...new Set(items)].sort();
+
+async function outputsIntact(output: StorageConnector, table: string, merged: MergedTable): Promise<boolean> {
+  const keys = tableOutputKeys(table);
+  const [data, success, schema] = await Promise.all([output.stat(keys.data), output.stat(keys.success), output.stat(keys.schema)]);
+  return data?.size === merged.data.size && success !== undefined && schema !== undefined;
+}
+
+/** The deterministic `_schema.json` of a merged table. */
+export function schemaDocument(spec: PartnerSpec, table: string, merged: MergedTable): string {
+  const tableSpec = spec.tables[table]!;
+  const columns = merged.columns.map((name) => {
+    const declared = tableSpec.columns[name];
+    return declared
+      ? { name, type: declared.type, nullable: declared.nullable, origin: 'spec' }
+      : { name, type: 'string', nullable: true, origin: 'new' };
+  });
+  return `${JSON.stringify({ table, columns, primary_key: tableSpec.primaryKey ?? [], rows: merged.metrics.rows }, null, 2)}\n`;
+}
+
+/** Runs merge and DQA for one table and returns its summary section. */
+export async function runTableStage(ctx: TableStageContext): Promise<TableSummary> {
+  const started = new Date();
+  const { spec, table, records, output } = ctx;
+  const tableSpec = spec.tables[table]!;
+  const parts = records.filter((r) => r.status === 'ok').flatMap((r) => r.parts.filter((p) => p.table === table));
+  const runs = records.flatMap((r) => (r.keyRuns[table] ? [r.keyRuns[table].key] : []));
+  const inputsHash = fingerprint({ specHash: ctx.specHash, table, parts: parts.map((p) => [p.key, p.bytes]), runs });
+  const stateKey = `merge/${table}.json`;
+  const keys = tableOutputKeys(table);
+
+  let previous = ctx.force ? undefined : await ctx.state.get<MergeState>(stateKey);
+  if (previous && (previous.inputsHash !== inputsHash || !(await outputsIntact(output, table, previous.merged)))) previous = undefined;
+  let merged: MergedTable;
+  let duplicates: DuplicateCount | null;
+  if (previous) {
+    ({ merged, duplicates } = previous);
+    ctx.logger.info('table unchanged since the last run; reusing its merge', { table });
+  } else {
+    // Withdraw the marker first: from here until the new one, readers must not trust this table.
+    await output.delete(keys.success);
+    merged = await mergeTable(table, tableSpec, parts, ctx.staging, output);
+    duplicates = tableSpec.primaryKey ? await countDuplicates(ctx.staging, runs, `keys/_merge/${table}`) : null;
+    await output.write(keys.schema, schemaDocument(spec, table, merged));
+    await output.write(keys.success, `${JSON.stringify({ table, rows: merged.metrics.rows, bytes: merged.data.size })}\n`);
+    await ctx.state.put(stateKey, { inputsHash, merged, duplicates } satisfies MergeState);
+    ctx.logger.info('table merged', { table, rows: merged.metrics.rows, parts: parts.length, reprojected: merged.reprojectedParts });
+  }
+
+  const quarantinedMembers = records.flatMap((r) => r.quarantinedMembers.filter((m) => m.table === table)).length;
+  const drifted = parts.filter((p) => p.newColumns.length + p.droppedColumns.length + p.missingColumns.length > 0);
+  const figures = {
+    columns: merged.columns,
+    metrics: merged.metrics,
+    files: parts.length,
+    quarantinedMembers,
+    driftedMembers: drifted.length,
+    newColumns: uniq(drifted.flatMap((p) => p.newColumns)),
+    droppedColumns: uniq(drifted.flatMap((p) => p.droppedColumns)),
+    missingColumns: uniq(drifted.flatMap((p) => p.missingColumns)),
+    ...(duplicates ? { duplicateKeys: duplicates.duplicates } : {}),
+  };
+  const verdict = judgeTable(spec, table, figures);
+  const ended = new Date();
+  const rows = merged.metrics.rows;
+  return {
+    table,
+    start_time: started.toISOString(),
+    end_time: ended.toISOString(),
+    duration_sec: roundTo((ended.getTime() - started.getTime()) / 1000),
+    input_size_mb: roundTo(merged.metrics.bytesIn / 1e6),
+    csv_files: parts.length,
+    rows,
+    null_ratio: Object.fromEntries(merged.columns.map((c) => [c, rows === 0 ? 0 : roundTo((merged.metrics.nulls[c] ?? 0) / rows, 6)])),
+    status: verdict.status,
+    columns: merged.columns,
+    new_columns: figures.newColumns,
+    dropped_columns: figures.droppedColumns,
+    missing_columns: figures.missingColumns,
+    type_errors: merged.metrics.typeErrors,
+    duplicate_keys: duplicates ? duplicates.duplicates : null,
+    malformed_rows: merged.metrics.malformedRows,
+    quarantined_members: quarantinedMembers,
+    output: { key: keys.data, bytes: merged.data.size },
+    reused: previous !== undefined,
+    checks: verdict.checks,
+  };
+}
