@@ -99,6 +99,8 @@ class ObjectWriter {
   bytes = 0;
 
   constructor(connector: StorageConnector, readonly key: string) {
+    // abort() destroys the stream with the archive's error; the connector may not be listening yet.
+    this.stream.on('error', () => {});
     this.done = connector.write(key, this.stream);
     // Surface a failed write at the next flush, not as an unhandled rejection.
     this.done.catch(() => {});

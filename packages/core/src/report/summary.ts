@@ -17,6 +17,8 @@ export interface TableSummary {
   csv_files: number;
   rows: number;
   null_ratio: Record<string, number>;
+  /** Null count per column (the numerators of null_ratio). */
+  nulls: Record<string, number>;
   status: CheckStatus;
   columns: string[];
   new_columns: string[];

@@ -110,6 +110,7 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
     csv_files: parts.length,
     rows,
     null_ratio: Object.fromEntries(merged.columns.map((c) => [c, rows === 0 ? 0 : roundTo((merged.metrics.nulls[c] ?? 0) / rows, 6)])),
+    nulls: Object.fromEntries(merged.columns.map((c) => [c, merged.metrics.nulls[c] ?? 0])),
     status: verdict.status,
     columns: merged.columns,
     new_columns: figures.newColumns,
