@@ -158,6 +158,17 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
   const dialect = { delimiter: spec.csv.delimiter, quote: spec.csv.quote, escape: spec.csv.escape ?? spec.csv.quote, encoding: spec.csv.encoding };
   const digests = new Map<string, KeyDigests>();
   let quarantine: ObjectWriter | undefined;
+  // A row's fields as text in the partner's dialect, quoted where needed so it reads back the same.
+  const rowText = (fields: readonly string[]) => {
+    const { delimiter, quote, escape } = dialect;
+    return fields
+      .map((f) => {
+        if (!f.includes(delimiter) && !f.includes(quote) && !/[\r\n]/.test(f)) return f;
+        const escaped = escape === quote ? f.replaceAll(quote, quote + quote) : f.replaceAll(escape, escape + escape).replaceAll(quote, escape + quote);
+        return `${quote}${escaped}${quote}`;
+      })
+      .join(delimiter);
+  };
   const quarantineRow = (member: string, line: number, reason: string, raw: string) => {
     quarantine ??= new ObjectWriter(ctx.output, `_quarantine/${archiveId}.jsonl`);
     quarantine.push(`${JSON.stringify({ archive: archive.key, member, line, reason, raw })}\n`);
@@ -199,12 +210,17 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
           return;
         }
         const out = normaliser.row(fields, line);
-        if (out.charCodeAt(0) === 0x21 /* ! */) quarantineRow(member.name, line, out.slice(1), fields.join(spec.csv.delimiter).slice(0, 4096));
+        if (out.charCodeAt(0) === 0x21 /* ! */) quarantineRow(member.name, line, out.slice(1), rowText(fields).slice(0, 4096));
         else part.push(out);
       },
       malformed(reason, line, raw) {
         if (problem) return;
-        if (normaliser) normaliser.metrics.malformedRows++;
+        if (!normaliser) {
+          // Without its header the member's columns are unknown: never take them from a data row.
+          problem = { code: 'MEMBER_NO_HEADER', reason: `the header row (line ${line}) is malformed: ${reason}` };
+          return;
+        }
+        normaliser.metrics.malformedRows++;
         quarantineRow(member.name, line, reason, raw);
       },
     });
@@ -269,10 +285,11 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
       record.quarantineKey = quarantine.key;
     }
   } catch (error) {
+    // A unit that did not finish publishes no quarantine file, and leaves no write hanging.
+    quarantine?.abort(error as Error);
+    await quarantine?.settled();
     if (!(error instanceof ArchiveError) || error.code === 'ARCHIVE_SOURCE_FAILED' || error.code === 'ARCHIVE_ABORTED') throw error;
     // All or nothing: what this archive already staged is withdrawn.
-    quarantine?.abort(error);
-    await quarantine?.settled();
     await Promise.all(record.parts.map((p) => ctx.staging.delete(p.key).catch(() => {})));
     record.status = 'quarantined';
     record.error = { code: error.code, message: error.message };

@@ -22,11 +22,17 @@ export interface ReadySources {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+      reject(signal!.reason);
+    };
+    // The listener goes with its timer: a long wait polls many times on the same signal.
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Lists the archives of the drop once: top-level objects matching the glob, sorted by key. */
@@ -55,13 +61,14 @@ export async function waitForSources(source: StorageConnector, plan: Plan, logge
       markerOk ? '' : `no done marker ${doneMarker}`,
     ].filter(Boolean);
     const waited = Date.now() - started;
-    if (waited + pollEveryMs > timeoutMs) {
+    if (waited >= timeoutMs) {
       throw new SourcesNotReadyError(
         `the drop at ${source.uri} is not ready after ${Math.round(waited / 1000)}s: ${missing.join(', ')}. ` +
           'Check that the partner delivered, or raise source.readiness.timeout in the spec',
       );
     }
     logger.info('waiting for the drop', { source: source.uri, found: archives.length, missing: missing.join(', '), retryInMs: pollEveryMs });
-    await sleep(pollEveryMs, signal);
+    // The last look is at the deadline, not one poll interval before it.
+    await sleep(Math.min(pollEveryMs, timeoutMs - waited), signal);
   }
 }

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import type { StorageConnector } from '../connectors/connector.js';
+import { listKeys, readBytes, readText, specWith, tempStore } from './__fixtures__/kit.js';
+import { csvLine } from './csv-out.js';
+import type { ExtractedPart } from './extract-unit.js';
+import { mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
+import { emptyMetrics } from './part-metrics.js';
+import type { PartMetrics } from './part-metrics.js';
+
+const SPEC = specWith(`tables:
+  t:
+    columns:
+      id: { type: integer }
+      name: {}
+`);
+const TABLE = SPEC.tables.t!;
+
+let serial = 0;
+
+/** Stages a part (header + body) and describes it the way an extract unit would. */
+async function stagePart(staging: StorageConnector, columns: string[], body: string | Buffer, metrics: Partial<PartMetrics> = {}): Promise<ExtractedPart> {
+  const key = `parts/a/t/${String(serial++).padStart(6, '0')}.csv`;
+  const bytes = Buffer.concat([Buffer.from(`${columns.join(',')}\n`), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
+  const info = await staging.write(key, bytes);
+  return {
+    table: 't',
+    key,
+    member: `t_${serial}.csv`,
+    memberIndex: serial,
+    columns,
+    bytes: info.size,
+    metrics: { ...emptyMetrics(columns), ...metrics },
+    newColumns: columns.filter((c) => !(c in TABLE.columns)),
+    droppedColumns: [],
+    missingColumns: [],
+  };
+}
+
+async function stores() {
+  return { staging: (await tempStore('staging')).store, output: (await tempStore('output')).store };
+}
+
+describe('unionColumns', () => {
+  it.each<[string, string[][], string[]]>([
+    ['no parts: the spec columns', [], ['id', 'name']],
+    ['parts with the spec columns', [['id', 'name'], ['id', 'name']], ['id', 'name']],
+    ['new columns in order of first appearance', [['id', 'name', 'b'], ['id', 'name', 'a', 'b'], ['id', 'name', 'c']], ['id', 'name', 'b', 'a', 'c']],
+  ])('%s', (_, partColumns, expected) => {
+    const parts = partColumns.map((columns) => ({ columns }) as ExtractedPart);
+    expect(unionColumns(TABLE, parts)).toEqual(expected);
+  });
+});
+
+describe('mergeTable', () => {
+  it('copies parts whose columns equal the union byte for byte, after one header', async () => {
+    const { staging, output } = await stores();
+    const bodies = ['1,"a,b"\n2,\n', '3,"x\ny"\n4,"say ""hi"""\n', '', '5,"ünï €"\n6,""\n'];
+    const parts = [];
+    for (const body of bodies) parts.push(await stagePart(staging, ['id', 'name'], body));
+    const merged = await mergeTable('t', TABLE, parts, staging, output);
+    const expected = `id,name\n${bodies.join('')}`;
+    expect(await readText(output, 't/merged_t.csv')).toBe(expected);
+    expect(merged).toMatchObject({ columns: ['id', 'name'], copiedParts: 4, reprojectedParts: 0, data: { key: 't/merged_t.csv', size: Buffer.byteLength(expected) } });
+    expect(await listKeys(output)).toEqual(['t/merged_t.csv']);
+  });
+
+  it('re-projects parts that lack columns of the union or have them in another order', async () => {
+    const { staging, output } = await stores();
+    const parts = [
+      await stagePart(staging, ['id', 'name'], '1,a\n'),
+      await stagePart(staging, ['id', 'name', 'channel'], '2,b,web\n3,"c,d","""q"""\n'),
+      await stagePart(staging, ['id', 'name', 'score', 'channel'], '4,"two\nlines",9,app\n5,,,""\n'),
+      await stagePart(staging, ['id', 'name', 'channel', 'score'], '6,f,"x,y",7\n'),
+    ];
+    const merged = await mergeTable('t', TABLE, parts, staging, output);
+    expect(merged.columns).toEqual(['id', 'name', 'channel', 'score']);
+    expect(merged.copiedParts).toBe(1);
+    expect(merged.reprojectedParts).toBe(3);
+    expect(await readText(output, 't/merged_t.csv')).toBe(
+      'id,name,channel,score\n' +
+        '1,a,,\n' +
+        '2,b,web,\n' +
+        '3,"c,d","""q""",\n' +
+        '4,"two\nlines",app,9\n' +
+        '5,,"",\n' +
+        '6,f,"x,y",7\n',
+    );
+  });
+
+  it('writes just the header when there are no parts', async () => {
+    const { staging, output } = await stores();
+    const merged = await mergeTable('t', TABLE, [], staging, output);
+    expect(await readText(output, tableOutputKeys('t').data)).toBe('id,name\n');
+    expect(merged.metrics.rows).toBe(0);
+  });
+
+  it('handles parts larger than a read chunk, copied and re-projected alike', async () => {
+    const { staging, output } = await stores();
+    const rows = (from: number, n: number, extra: boolean) =>
+      Array.from({ length: n }, (_, i) => {
+        const id = String(from + i);
+        const name = i % 7 === 0 ? `multi\nline "${id}", é` : i % 5 === 0 ? null : `name-${id}-${'x'.repeat(i % 40)}`;
+        return extra ? csvLine([id, name, `c${i % 3}`]) : csvLine([id, name]);
+      }).join('');
+    const big = rows(0, 40_000, false);
+    const bigExtra = rows(40_000, 30_000, true);
+    expect(Buffer.byteLength(big)).toBeGreaterThan(1024 * 1024); // the local connector reads 1 MiB chunks
+    const parts = [await stagePart(staging, ['id', 'name'], big), await stagePart(staging, ['id', 'name', 'channel'], bigExtra)];
+    const merged = await mergeTable('t', TABLE, parts, staging, output);
+    expect(merged).toMatchObject({ copiedParts: 1, reprojectedParts: 1, columns: ['id', 'name', 'channel'] });
+    const reprojected = big.replace(/\n(?=[0-9])/g, ',\n').replace(/\n$/, ',\n');
+    // Every row of the first part gains an empty channel field; quoted line breaks are untouched.
+    expect((await readBytes(output, 't/merged_t.csv')).equals(Buffer.from(`id,name,channel\n${reprojected}${bigExtra}`))).toBe(true);
+  });
+
+  it('sums the parts\' metrics over the union, counting absent columns as nulls', async () => {
+    const { staging, output } = await stores();
+    const sample = { column: 'id', value: 'x', location: 'a.tar.gz:t_1.csv:2' };
+    const parts = [
+      await stagePart(staging, ['id', 'name'], 'x,\n2,b\n', {
+        rows: 2,
+        malformedRows: 1,
+        bytesIn: 30,
+        nulls: { id: 0, name: 1 },
+        typeErrors: { id: 1, name: 0 },
+        typeErrorSamples: [sample],
+      }),
+      await stagePart(staging, ['id', 'name', 'channel'], '3,c,\n4,d,web\n5,,app\n', {
+        rows: 3,
+        bytesIn: 40,
+        nullKeys: 2,
+        nulls: { id: 0, name: 1, channel: 1 },
+        typeErrors: { id: 0, name: 0, channel: 0 },
+      }),
+    ];
+    const merged = await mergeTable('t', TABLE, parts, staging, output);
+    expect(merged.metrics).toEqual({
+      rows: 5,
+      malformedRows: 1,
+      bytesIn: 70,
+      nullKeys: 2,
+      nulls: { id: 0, name: 2, channel: 2 + 1 },
+      typeErrors: { id: 1, name: 0, channel: 0 },
+      typeErrorSamples: [sample],
+    });
+  });
+});
