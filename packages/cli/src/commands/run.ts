@@ -72,6 +72,14 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     return { exitCode: EXIT.USAGE };
   }
 
+  const connectors = options.connectors ?? defaultConnectorRegistry();
+  for (const [name, uri] of Object.entries(plan.locations)) {
+    if (!connectors.schemes().includes(uriScheme(uri))) {
+      io.stderr(`partner-ingest: error the ${name} location ${uri} needs a "${uriScheme(uri)}://" connector; available: ${connectors.schemes().join(', ')}. Override it with --${name} <path>\n`);
+      return { exitCode: EXIT.USAGE };
+    }
+  }
+
   // JSON lines go next to the outputs when they are local; the console gets a human view on stderr.
   const outputDir = localDirectory(plan.locations.output, io.cwd);
   let jsonFile: string | undefined;
@@ -85,9 +93,11 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     result = await runPlan({
       spec,
       plan,
-      connectors: options.connectors ?? defaultConnectorRegistry(),
+      connectors,
       logger,
       env: io.env,
+      // Extract units run on worker threads, which open locations with the built-in connectors.
+      ...(options.connectors ? {} : { connectorsModule: import.meta.resolve('@partner-ingest/connectors') }),
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(options.force ? { force: true } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -387,3 +387,19 @@ describe('access denied', () => {
     expect(toConnectorError(errno('ENOENT'), 'read', '/p').message).toMatch(/check the key/);
   });
 });
+
+describe('temp files of killed writers', () => {
+  it('are swept from a directory on the next write there, while a live writer\'s are kept', async () => {
+    await mkdir(join(root, 'table'), { recursive: true });
+    // A pid far above pid_max is never running; the parent of this process is.
+    const dead = join(root, 'table', '.merged.csv.tmp-99999999-0123456789ab');
+    const live = join(root, 'table', `.merged.csv.tmp-${process.ppid}-0123456789ab`);
+    await writeFile(dead, 'half a file');
+    await writeFile(live, 'in progress');
+    await fs.write('table/other.csv', 'x\n');
+    const names = await readdir(join(root, 'table'));
+    expect(names).not.toContain('.merged.csv.tmp-99999999-0123456789ab');
+    expect(names).toContain(`.merged.csv.tmp-${process.ppid}-0123456789ab`);
+    expect(names).toContain('other.csv');
+  });
+});

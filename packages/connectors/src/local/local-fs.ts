@@ -148,6 +148,32 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
     yield* await statFiles(files);
   }
 
+  /**
+   * Removes temp files that a killed writer left in `dir` (their pid is no longer running). Done
+   * once per directory per connector, on the first write there, so leftovers never pile up.
+   */
+  const swept = new Set<string>();
+  async function sweepStaleTemps(dir: string): Promise<void> {
+    if (swept.has(dir)) return;
+    swept.add(dir);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(
+      names
+        .filter((name) => TEMP_NAME.test(name))
+        .filter((name) => {
+          const pid = Number(/\.tmp-(\d+)-[0-9a-f]{12}$/.exec(name)?.[1]);
+          if (pid === process.pid) return false;
+          try {
+            process.kill(pid, 0);
+            return false; // still running: its write may be in progress
+          } catch (error) {
+            return errnoCode(error) === 'ESRCH';
+          }
+        })
+        .map((name) => unlink(join(dir, name)).catch(() => {})),
+    );
+  }
+
   /** Creates the directory and opens a new temp file in it. */
   async function openTemp(target: string): Promise<{ handle: FileHandle; temp: string }> {
     const dir = dirname(target);
@@ -157,6 +183,7 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
       } catch (error) {
         throw toConnectorError(error, 'write', target);
       }
+      await sweepStaleTemps(dir);
       const temp = join(dir, tempName(basename(target)));
       try {
         return { handle: await open(temp, 'wx'), temp };

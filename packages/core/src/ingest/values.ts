@@ -11,10 +11,7 @@ import type { ColumnSpec, CsvDialectSpec } from '../spec/schema.js';
 /** Canonical text for a value, or `undefined` for a type error. */
 export type ValueNormaliser = (text: string) => string | undefined;
 
-const INTEGER = /^[+-]?\d+$/;
 const DECIMAL_DOT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const DECIMAL_COMMA = /^[+-]?(?:\d+(?:,\d*)?|,\d+)$/;
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 const BOOLEANS = new Map<string, string>([
@@ -35,6 +32,43 @@ function validTime(hour: number, minute: number, second: number): boolean {
 }
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+// Fast paths by character code for the common shapes; the regexes above decide the rest.
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+function isInteger(text: string): boolean {
+  const n = text.length;
+  let i = n > 0 && (text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43) ? 1 : 0;
+  if (i === n) return false;
+  for (; i < n; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** `digits[.digits]` with an optional sign: the usual decimal, checked without a regex. */
+function isPlainDecimal(text: string, separator: number): boolean {
+  const n = text.length;
+  let i = n > 0 && (text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43) ? 1 : 0;
+  let digits = 0;
+  let seenSeparator = false;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) digits++;
+    else if (c === separator && !seenSeparator) seenSeparator = true;
+    else return false;
+  }
+  return digits > 0;
+}
+
+const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
+const TIME_DIGITS = [11, 12, 14, 15, 17, 18];
+const num2 = (text: string, at: number) => (text.charCodeAt(at) - 48) * 10 + (text.charCodeAt(at + 1) - 48);
+
+/** `yyyy-MM-dd` at the start of `text`, as a valid calendar day. */
+function isIsoDateAt(text: string): boolean {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  for (let k = 0; k < DATE_DIGITS.length; k++) if (!isDigit(text.charCodeAt(DATE_DIGITS[k]!))) return false;
+  return validDay(num2(text, 0) * 100 + num2(text, 2), num2(text, 5), num2(text, 8));
+}
 
 /** A compiled date format: a regex with one group per token, and where each token sits. */
 function compileFormat(parts: readonly DateFormatPart[]) {
@@ -62,10 +96,7 @@ function compileFormat(parts: readonly DateFormatPart[]) {
 
 function dateNormaliser(format: string | undefined): ValueNormaliser {
   if (format === undefined || format === 'yyyy-MM-dd') {
-    return (text) => {
-      const m = ISO_DATE.exec(text);
-      return m && validDay(Number(m[1]), Number(m[2]), Number(m[3])) ? text : undefined;
-    };
+    return (text) => (text.length === 10 && isIsoDateAt(text) ? text : undefined);
   }
   const parsed = parseDateFormat(format);
   if (!parsed.ok) throw new Error(`bug: unchecked date format ${format}`);
@@ -80,6 +111,12 @@ function dateNormaliser(format: string | undefined): ValueNormaliser {
 function timestampNormaliser(format: string | undefined): ValueNormaliser {
   if (format === undefined) {
     return (text) => {
+      // yyyy-MM-ddTHH:mm:ssZ, the shape nearly every partner sends, without the regex.
+      if (text.length === 20 && text.charCodeAt(10) === 84 && text.charCodeAt(19) === 90 && isIsoDateAt(text)) {
+        let shaped = text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58;
+        for (let k = 0; shaped && k < TIME_DIGITS.length; k++) shaped = isDigit(text.charCodeAt(TIME_DIGITS[k]!));
+        if (shaped) return validTime(num2(text, 11), num2(text, 14), num2(text, 17)) ? text : undefined;
+      }
       const m = ISO_TIMESTAMP.exec(text);
       if (!m || !validDay(Number(m[1]), Number(m[2]), Number(m[3]))) return undefined;
       if (!validTime(Number(m[4]), Number(m[5]), Number(m[6] ?? 0))) return undefined;
@@ -107,11 +144,11 @@ export function valueNormaliser(column: Pick<ColumnSpec, 'type' | 'format'>, csv
     case 'string':
       return (text) => text;
     case 'integer':
-      return (text) => (INTEGER.test(text) ? text : undefined);
+      return (text) => (isInteger(text) ? text : undefined);
     case 'decimal':
       return csv.decimalSeparator === ','
-        ? (text) => (DECIMAL_COMMA.test(text) ? text.replace(',', '.') : undefined)
-        : (text) => (DECIMAL_DOT.test(text) ? text : undefined);
+        ? (text) => (isPlainDecimal(text, 44) ? text.replace(',', '.') : undefined)
+        : (text) => (isPlainDecimal(text, 46) || DECIMAL_DOT.test(text) ? text : undefined);
     case 'boolean':
       return (text) => BOOLEANS.get(text.length <= 5 ? text.toLowerCase() : text);
     case 'date':

@@ -20,6 +20,7 @@ import { bottleneckHints, formatSummaryText, roundTo, summaryKeys } from '../rep
 import type { RunSummary, TableSummary } from '../report/summary.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
+import { ExtractPool } from './extract-pool.js';
 import { postCheck } from './post-check.js';
 import { fingerprint, StateStore } from './state-store.js';
 import { runTableStage } from './table-stage.js';
@@ -51,6 +52,13 @@ export interface RunOptions {
   archiveLimits?: Partial<ArchiveLimits>;
   /** Environment handed to connectors (credentials, endpoints). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Run extract units on worker threads, one per `concurrency`, so inflate and tokenise use every
+   * core. Workers cannot receive connector objects, so they open locations with the
+   * `defaultConnectorRegistry()` exported by this module URL (the CLI passes
+   * `@partner-ingest/connectors`). Without it, units run on the calling thread.
+   */
+  connectorsModule?: string;
 }
 
 /** The outcome of a run. */
@@ -134,6 +142,27 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     let reused = 0;
     const extractStart = Date.now();
     const cpu = new PQueue({ concurrency });
+    const pool =
+      options.connectorsModule && ExtractPool.available() && archives.length > 1
+        ? new ExtractPool(
+            Math.min(concurrency, archives.length),
+            {
+              spec,
+              tables: plan.tables,
+              locations: { source: plan.locations.source, staging: plan.locations.staging, output: plan.locations.output },
+              connectorsModule: options.connectorsModule,
+              env: { ...context.env },
+              ...(options.archiveLimits ? { limits: options.archiveLimits } : {}),
+            },
+            logger,
+            (bytes) => {
+              progress.bytesDone += bytes;
+              report();
+            },
+          )
+        : undefined;
+    const abortPool = () => void pool?.abort(new Error('the run was aborted'));
+    options.signal?.addEventListener('abort', abortPool, { once: true });
     archives.forEach((archive, index) => {
       void cpu.add(async () => {
         const id = archiveId(archive.key);
@@ -145,21 +174,23 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
             reused++;
             progress.bytesDone += previous.record.uncompressedBytes;
           } else {
-            const record = await runExtractUnit({
-              spec,
-              matcher,
-              archive,
-              archiveId: id,
-              source,
-              staging,
-              output,
-              logger,
-              ...(options.archiveLimits ? { limits: options.archiveLimits } : {}),
-              ...(options.signal ? { signal: options.signal } : {}),
-              onBytes: (bytes) => {
-                progress.bytesDone += bytes;
-              },
-            });
+            const record = pool
+              ? await pool.run(archive, id)
+              : await runExtractUnit({
+                  spec,
+                  matcher,
+                  archive,
+                  archiveId: id,
+                  source,
+                  staging,
+                  output,
+                  logger,
+                  ...(options.archiveLimits ? { limits: options.archiveLimits } : {}),
+                  ...(options.signal ? { signal: options.signal } : {}),
+                  onBytes: (bytes) => {
+                    progress.bytesDone += bytes;
+                  },
+                });
             await state.put(stateKey, { specHash, record } satisfies ExtractState);
             records[index] = record;
             logger.debug('archive extracted', { archive: archive.key, status: record.status, parts: record.parts.length, ms: record.durationMs });
@@ -173,6 +204,8 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       });
     });
     await cpu.onIdle();
+    options.signal?.removeEventListener('abort', abortPool);
+    await pool?.close();
     const done = records.filter((r): r is ExtractUnitRecord => r !== undefined);
     stages.extract = {
       duration_sec: seconds(Date.now() - extractStart),

@@ -1,0 +1,110 @@
+/**
+ * The worker-thread side of the extract pool: opens connectors from a registry module, runs
+ * extract units it is sent, and posts back each unit's record (plain data) plus byte progress.
+ * Only references travel between threads: the spec, URIs and the archive's key and version.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
+import type { ConnectorRegistry } from '../connectors/registry.js';
+import { runExtractUnit } from '../ingest/extract-unit.js';
+import type { Logger } from '../log/logger.js';
+import type { ArchiveLimits } from '../archive/limits.js';
+import { compileMemberPattern } from '../spec/member-pattern.js';
+import type { PartnerSpec } from '../spec/schema.js';
+
+/** Sent once to a new worker. */
+export interface WorkerSetup {
+  spec: PartnerSpec;
+  tables: string[];
+  locations: { source: string; staging: string; output: string };
+  /** A module URL whose `defaultConnectorRegistry()` opens the locations. */
+  connectorsModule: string;
+  env: Record<string, string | undefined>;
+  limits?: Partial<ArchiveLimits>;
+}
+
+/** One unit of work. */
+export interface WorkerTask {
+  id: number;
+  archive: ObjectInfo;
+  archiveId: string;
+}
+
+/** What a worker posts back. */
+export type WorkerMessage =
+  | { type: 'started'; id: number }
+  | { type: 'bytes'; bytes: number }
+  | { type: 'log'; level: keyof Logger; message: string; fields?: Record<string, unknown> }
+  | { type: 'done'; id: number; record: unknown }
+  | { type: 'failed'; id: number; message: string };
+
+const port = parentPort;
+if (port) {
+  let setup: WorkerSetup | undefined;
+  let connectors: Promise<[StorageConnector, StorageConnector, StorageConnector]> | undefined;
+  let matcher: ReturnType<typeof compileMemberPattern> | undefined;
+  const logger: Logger = {
+    error: (message, fields) => port.postMessage({ type: 'log', level: 'error', message, fields }),
+    warn: (message, fields) => port.postMessage({ type: 'log', level: 'warn', message, fields }),
+    info: (message, fields) => port.postMessage({ type: 'log', level: 'info', message, fields }),
+    debug: (message, fields) => port.postMessage({ type: 'log', level: 'debug', message, fields }),
+  };
+  const open = async (s: WorkerSetup) => {
+    const module = (await import(s.connectorsModule)) as { defaultConnectorRegistry(): ConnectorRegistry };
+    const registry = module.defaultConnectorRegistry();
+    const context = { env: s.env };
+    return Promise.all([
+      registry.open(s.locations.source, context),
+      registry.open(s.locations.staging, context),
+      registry.open(s.locations.output, context),
+    ]);
+  };
+  port.on('message', (message: { setup: WorkerSetup } | { task: WorkerTask } | { close: true }) => {
+    if ('setup' in message) {
+      setup = message.setup;
+      connectors = open(setup);
+      connectors.catch(() => {});
+      matcher = compileMemberPattern(setup.spec.members.pattern, setup.tables, setup.spec.members.placeholders ?? {});
+      return;
+    }
+    if ('close' in message) {
+      void (async () => {
+        const opened = await connectors?.catch(() => undefined);
+        await Promise.all((opened ?? []).map((c) => c.close().catch(() => {})));
+        port.close();
+      })();
+      return;
+    }
+    const { task } = message;
+    port.postMessage({ type: 'started', id: task.id });
+    void (async () => {
+      try {
+        const [source, staging, output] = await connectors!;
+        let pending = 0;
+        const record = await runExtractUnit({
+          spec: setup!.spec,
+          matcher: matcher!,
+          archive: task.archive,
+          archiveId: task.archiveId,
+          source,
+          staging,
+          output,
+          logger,
+          ...(setup!.limits ? { limits: setup!.limits } : {}),
+          onBytes: (bytes) => {
+            // Progress is batched: one message per few MB, not one per chunk.
+            pending += bytes;
+            if (pending >= 4 * 1024 * 1024) {
+              port.postMessage({ type: 'bytes', bytes: pending });
+              pending = 0;
+            }
+          },
+        });
+        if (pending > 0) port.postMessage({ type: 'bytes', bytes: pending });
+        port.postMessage({ type: 'done', id: task.id, record });
+      } catch (error) {
+        port.postMessage({ type: 'failed', id: task.id, message: (error as Error).message });
+      }
+    })();
+  });
+}
