@@ -134,7 +134,7 @@ export class CsvTokenizer {
   private ended = false;
 
   /**
-   * @throws TypeError if the dialect is unusable (see {@link compileDialect}) or `maxRowBytes` is
+   * @throws TypeError if the dialect is unusable (not single ASCII characters, or delimiter, quote and line breaks colliding) or `maxRowBytes` is
    *   not a positive integer. These are programming errors: dialects come from the validated spec.
    */
   constructor(dialect: CsvDialect, sink: CsvRowSink, options: CsvTokenizerOptions = {}) {
