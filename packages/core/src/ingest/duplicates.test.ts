@@ -57,7 +57,7 @@ describe('countDuplicates', () => {
     }
     const keys = await stageRuns(staging, runs.map(run));
     staging.written.length = 0;
-    expect(await countDuplicates(staging, keys, 'keys/_merge/t')).toEqual({ keys: 350, duplicates: 50 });
+    expect(await countDuplicates(staging, keys, 'keys/_merge/t', 64)).toEqual({ keys: 350, duplicates: 50 });
     expect(staging.written.sort()).toEqual(['keys/_merge/t/round-0-0.bin', 'keys/_merge/t/round-0-1.bin', 'keys/_merge/t/round-0-2.bin']);
     expect(staging.deleted.sort()).toEqual(staging.written);
     expect(await listKeys(store, 'keys/_merge/')).toEqual([]);
@@ -71,7 +71,7 @@ describe('countDuplicates', () => {
     const runs = Array.from({ length: 64 * 64 + 2 }, (_, i) => run([i % 4000]));
     const keys = await stageRuns(staging, runs);
     staging.written.length = 0;
-    expect(await countDuplicates(staging, keys, 'scratch')).toEqual({ keys: 4098, duplicates: 98 });
+    expect(await countDuplicates(staging, keys, 'scratch', 64)).toEqual({ keys: 4098, duplicates: 98 });
     expect(staging.written.filter((k) => k.startsWith('scratch/round-0-'))).toHaveLength(65);
     expect(staging.written.filter((k) => k.startsWith('scratch/round-1-'))).toEqual(['scratch/round-1-0.bin', 'scratch/round-1-1.bin']);
     expect(await listKeys(store, 'scratch/')).toEqual([]);

@@ -1,19 +1,21 @@
 /**
  * Primary-key duplicates across every file of the day, in bounded memory: each extract unit
  * wrote its keys' 64-bit digests sorted; here the sorted runs are merged as streams (a k-way
- * merge, at most FAN_IN runs at a time, with intermediate runs in staging beyond that), and equal
- * neighbours are duplicates. Memory is FAN_IN read buffers, whatever the number of rows.
+ * merge, at most `fanIn` runs at a time, with intermediate runs in staging beyond that), and equal
+ * neighbours are duplicates. Memory is `fanIn` read buffers, whatever the number of rows.
  */
 import { Readable } from 'node:stream';
 import type { StorageConnector } from '../connectors/connector.js';
 
-const FAN_IN = 64;
+/** Runs merged at once by default: each open run holds one read buffer (up to ~1 MiB). */
+export const DEFAULT_FAN_IN = 16;
 const RECORD = 8;
 const BATCH_BYTES = 64 * 1024;
 
 /** Reads one sorted run of 8-byte big-endian digests as (high, low) pairs. */
 class RunReader {
   private buffer: Buffer = Buffer.alloc(0);
+  private view = new DataView(this.buffer.buffer, 0, 0);
   private offset = 0;
   private readonly iterator: AsyncIterator<Buffer>;
   high = 0;
@@ -23,8 +25,21 @@ class RunReader {
     this.iterator = stream[Symbol.asyncIterator]();
   }
 
-  /** Moves to the next digest; false at the end of the run. */
-  async next(): Promise<boolean> {
+  /**
+   * Moves to the next digest; false at the end of the run. Synchronous while the current chunk
+   * lasts (millions of digests must not cost a promise each), a promise only when it refills.
+   */
+  next(): boolean | Promise<boolean> {
+    if (this.buffer.length - this.offset >= RECORD) {
+      this.high = this.view.getUint32(this.offset);
+      this.low = this.view.getUint32(this.offset + 4);
+      this.offset += RECORD;
+      return true;
+    }
+    return this.refill();
+  }
+
+  private async refill(): Promise<boolean> {
     while (this.buffer.length - this.offset < RECORD) {
       const { value, done } = await this.iterator.next();
       if (done) {
@@ -32,12 +47,10 @@ class RunReader {
         return false;
       }
       this.buffer = this.offset < this.buffer.length ? Buffer.concat([this.buffer.subarray(this.offset), value]) : value;
+      this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
       this.offset = 0;
     }
-    this.high = this.buffer.readUInt32BE(this.offset);
-    this.low = this.buffer.readUInt32BE(this.offset + 4);
-    this.offset += RECORD;
-    return true;
+    return this.next();
   }
 }
 
@@ -58,24 +71,25 @@ async function* mergeRuns(staging: StorageConnector, keys: readonly string[]): A
       i = m;
     }
   };
-  for (const key of keys) {
-    const reader = new RunReader((await staging.read(key)) as AsyncIterable<Buffer>);
-    if (await reader.next()) heap.push(reader);
-  }
+  const readers = await Promise.all(keys.map(async (key) => new RunReader((await staging.read(key)) as AsyncIterable<Buffer>)));
+  for (const reader of readers) if (await reader.next()) heap.push(reader);
   for (let i = Math.floor(heap.length / 2) - 1; i >= 0; i--) siftDown(i);
   let batch = Buffer.allocUnsafe(BATCH_BYTES);
+  let view = new DataView(batch.buffer, batch.byteOffset, BATCH_BYTES);
   let used = 0;
   while (heap.length > 0) {
     const top = heap[0]!;
-    batch.writeUInt32BE(top.high, used);
-    batch.writeUInt32BE(top.low, used + 4);
+    view.setUint32(used, top.high);
+    view.setUint32(used + 4, top.low);
     used += RECORD;
     if (used === BATCH_BYTES) {
       yield batch;
       batch = Buffer.allocUnsafe(BATCH_BYTES);
+      view = new DataView(batch.buffer, batch.byteOffset, BATCH_BYTES);
       used = 0;
     }
-    if (!(await top.next())) {
+    const more = top.next();
+    if (!(more === true || (more !== false && (await more)))) {
       heap[0] = heap[heap.length - 1]!;
       heap.pop();
     }
@@ -94,18 +108,23 @@ export interface DuplicateCount {
 
 /**
  * Counts duplicate digests over sorted runs in staging. `scratch` is a staging prefix for
- * intermediate runs when there are more than FAN_IN of them; they are deleted afterwards.
+ * intermediate runs when there are more than `fanIn` of them; they are deleted afterwards.
  */
-export async function countDuplicates(staging: StorageConnector, runs: readonly string[], scratch: string): Promise<DuplicateCount> {
+export async function countDuplicates(
+  staging: StorageConnector,
+  runs: readonly string[],
+  scratch: string,
+  fanIn: number = DEFAULT_FAN_IN,
+): Promise<DuplicateCount> {
   let level = [...runs];
   const temporary: string[] = [];
   try {
     let round = 0;
-    while (level.length > FAN_IN) {
+    while (level.length > fanIn) {
       const next: string[] = [];
-      for (let g = 0; g < level.length; g += FAN_IN) {
-        const key = `${scratch}/round-${round}-${g / FAN_IN}.bin`;
-        await staging.write(key, Readable.from(mergeRuns(staging, level.slice(g, g + FAN_IN))));
+      for (let g = 0; g < level.length; g += fanIn) {
+        const key = `${scratch}/round-${round}-${g / fanIn}.bin`;
+        await staging.write(key, Readable.from(mergeRuns(staging, level.slice(g, g + fanIn))));
         temporary.push(key);
         next.push(key);
       }
@@ -117,9 +136,10 @@ export async function countDuplicates(staging: StorageConnector, runs: readonly 
     let lastHigh = -1;
     let lastLow = -1;
     for await (const batch of mergeRuns(staging, level)) {
+      const view = new DataView(batch.buffer, batch.byteOffset, batch.length);
       for (let i = 0; i < batch.length; i += RECORD) {
-        const high = batch.readUInt32BE(i);
-        const low = batch.readUInt32BE(i + 4);
+        const high = view.getUint32(i);
+        const low = view.getUint32(i + 4);
         keys++;
         if (high === lastHigh && low === lastLow) duplicates++;
         lastHigh = high;
