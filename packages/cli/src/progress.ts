@@ -16,10 +16,10 @@ export function createProgressLine(stream: NodeJS.WriteStream, now: () => number
       if (t - last < 200 && p.stage !== 'done') return;
       last = t;
       const mb = p.bytesDone / 1e6;
-      const rate = mb / Math.max(0.001, (t - started) / 1000);
+      const elapsed = Math.max(0.001, (t - started) / 1000);
       const detail =
         p.stage === 'extract'
-          ? `${p.archivesDone}/${p.archivesTotal} archives, ${mb.toFixed(1)} MB, ${rate.toFixed(1)} MB/s`
+          ? `${p.archivesDone}/${p.archivesTotal} archives, ${mb.toFixed(1)} MB, ${(mb / elapsed).toFixed(1)} MB/s, ${Math.round(p.rowsDone / elapsed).toLocaleString('en-US')} rows/s`
           : p.stage === 'merge'
             ? `${p.tablesDone}/${p.tablesTotal} tables`
             : '';

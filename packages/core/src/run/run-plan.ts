@@ -33,6 +33,8 @@ export interface RunProgress {
   archivesDone: number;
   /** Uncompressed bytes processed by extract so far. */
   bytesDone: number;
+  /** Rows written by finished extract units. */
+  rowsDone: number;
   tablesTotal: number;
   tablesDone: number;
 }
@@ -97,7 +99,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
   const started = new Date();
   const runId = `${plan.date}T${started.toISOString().slice(11, 19).replace(/:/g, '')}-${randomBytes(3).toString('hex')}`;
   const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
-  const progress: RunProgress = { stage: 'wait-for-sources', archivesTotal: 0, archivesDone: 0, bytesDone: 0, tablesTotal: plan.tables.length, tablesDone: 0 };
+  const progress: RunProgress = { stage: 'wait-for-sources', archivesTotal: 0, archivesDone: 0, bytesDone: 0, rowsDone: 0, tablesTotal: plan.tables.length, tablesDone: 0 };
   const report = () => options.onProgress?.({ ...progress });
   const failures: RunSummary['failures'] = [];
   const stages: RunSummary['stages'] = {};
@@ -200,6 +202,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
           logger.error('extract failed', { archive: archive.key, error: (error as Error).message });
         }
         progress.archivesDone++;
+        progress.rowsDone += records[index]?.parts.reduce((sum, part) => sum + part.metrics.rows, 0) ?? 0;
         report();
       });
     });

@@ -81,8 +81,11 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
   } else {
     // Withdraw the marker first: from here until the new one, readers must not trust this table.
     await output.delete(keys.success);
-    merged = await mergeTable(table, tableSpec, parts, ctx.staging, output);
-    duplicates = tableSpec.primaryKey ? await countDuplicates(ctx.staging, runs, `keys/_merge/${table}`) : null;
+    // Copying parts is IO, counting duplicates is CPU: run them side by side.
+    [merged, duplicates] = await Promise.all([
+      mergeTable(table, tableSpec, parts, ctx.staging, output),
+      tableSpec.primaryKey ? countDuplicates(ctx.staging, runs, `keys/_merge/${table}`) : Promise.resolve(null),
+    ]);
     await output.write(keys.schema, schemaDocument(spec, table, merged));
     await output.write(keys.success, `${JSON.stringify({ table, rows: merged.metrics.rows, bytes: merged.data.size })}\n`);
     await ctx.state.put(stateKey, { inputsHash, merged, duplicates } satisfies MergeState);
