@@ -24,6 +24,8 @@ export interface RunCommandOptions {
   output?: string;
   state?: string;
   concurrency?: number;
+  /** Replaces the spec's source.readiness.timeout, e.g. `0s` to look once and not wait. */
+  waitTimeout?: string;
   force?: boolean;
   /** Print the summary as JSON (and nothing else) on stdout. */
   json?: boolean;
@@ -61,7 +63,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
   try {
     const date = resolveRunDate(options.date, spec.timezone, new Date());
     const relative = (uri: string | undefined) => (uri !== undefined && uriScheme(uri) === 'file' && !uri.startsWith('file://') ? resolve(io.cwd, uri) : uri);
-    plan = compilePlan(spec, { date, source: relative(options.source), staging: relative(options.staging), output: relative(options.output), state: relative(options.state) });
+    plan = compilePlan(spec, { date, source: relative(options.source), staging: relative(options.staging), output: relative(options.output), state: relative(options.state), ...(options.waitTimeout !== undefined ? { waitTimeout: options.waitTimeout } : {}) });
   } catch (error) {
     if (!(error instanceof PlanError)) throw error;
     io.stderr(`partner-ingest: error ${error.code} ${error.message}\n`);
@@ -129,6 +131,7 @@ Options:
   --output URI            publish here instead of output.uri
   --state URI             record task state here (default: <output>/_state/)
   --concurrency N         archives extracted at once (default: the number of cores)
+  --wait-timeout D        wait at most D for the drop (e.g. 0s, 10m) instead of source.readiness.timeout
   --force                 redo every task, even those whose inputs are unchanged
   --json                  print the run summary as JSON, and nothing else, on stdout
   --log-level LEVEL       error, warn, info or debug for the console (default: info)
@@ -153,6 +156,7 @@ export async function runFromArgs(args: string[], io: CliIo): Promise<number> {
       output: { type: 'string' },
       state: { type: 'string' },
       concurrency: { type: 'string' },
+      'wait-timeout': { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       'log-level': { type: 'string', default: 'info' },
@@ -173,6 +177,10 @@ export async function runFromArgs(args: string[], io: CliIo): Promise<number> {
     concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1, not "${values.concurrency}"`);
   }
+  const waitTimeout = values['wait-timeout'];
+  if (waitTimeout !== undefined && !/^(\d+(ms|s|m|h|d))+$/.test(waitTimeout)) {
+    throw new UsageError(`--wait-timeout must be a duration such as 0s, 30s, 10m or 1h30m, not "${waitTimeout}"`);
+  }
   const progress = io.progress ? createProgressLine(io.progress) : undefined;
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error('interrupted (SIGINT)'));
@@ -187,6 +195,7 @@ export async function runFromArgs(args: string[], io: CliIo): Promise<number> {
         ...(values.output !== undefined ? { output: values.output } : {}),
         ...(values.state !== undefined ? { state: values.state } : {}),
         ...(concurrency !== undefined ? { concurrency } : {}),
+        ...(waitTimeout !== undefined ? { waitTimeout } : {}),
         force: values.force ?? false,
         json: values.json ?? false,
         logLevel,

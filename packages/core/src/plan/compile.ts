@@ -29,15 +29,17 @@ function compileLocations(spec: PartnerSpec, options: PlanOptions): PlanLocation
   };
 }
 
-function compileReadiness(spec: PartnerSpec): PlanReadiness {
-  const { minArchives, doneMarker, timeout, pollEvery } = spec.source.readiness;
+function compileReadiness(spec: PartnerSpec, options: PlanOptions): PlanReadiness {
+  const { minArchives, doneMarker, pollEvery } = spec.source.readiness;
+  const timeout = options.waitTimeout ?? spec.source.readiness.timeout;
   const readiness: PlanReadiness = { minArchives, timeoutMs: parseDuration(timeout), pollEveryMs: parseDuration(pollEvery) };
   if (doneMarker !== undefined) readiness.doneMarker = doneMarker;
   return readiness;
 }
 
-function waitDescription(spec: PartnerSpec, source: string): string {
-  const { minArchives, doneMarker, timeout, pollEvery } = spec.source.readiness;
+function waitDescription(spec: PartnerSpec, source: string, options: PlanOptions): string {
+  const { minArchives, doneMarker, pollEvery } = spec.source.readiness;
+  const timeout = options.waitTimeout ?? spec.source.readiness.timeout;
   const ready = `${source} holds at least ${plural(minArchives, 'archive')} matching ${spec.source.archives}` +
     (doneMarker === undefined ? '' : ` and the ${doneMarker} marker`);
   return parseDuration(timeout) === 0
@@ -67,7 +69,7 @@ export function compilePlan(spec: PartnerSpec, options: PlanOptions): Plan {
       id: 'wait-for-sources',
       kind: 'wait-for-sources',
       needs: ['resolve-date'],
-      description: waitDescription(spec, locations.source),
+      description: waitDescription(spec, locations.source, options),
     },
     {
       id: 'extract',
@@ -119,7 +121,7 @@ export function compilePlan(spec: PartnerSpec, options: PlanOptions): Plan {
     date: options.date,
     locations,
     archives: spec.source.archives,
-    readiness: compileReadiness(spec),
+    readiness: compileReadiness(spec, options),
     tables,
     tasks,
   };

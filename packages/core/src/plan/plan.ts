@@ -15,6 +15,8 @@ export interface PlanOptions {
   output?: string;
   /** Where task completion is recorded; defaults to `<output>/_state/`. */
   state?: string;
+  /** Replaces `source.readiness.timeout` (a duration such as `0s` or `10m`). */
+  waitTimeout?: string;
 }
 
 /** The expanded locations one run reads and writes. */

@@ -64,7 +64,7 @@ export async function waitForSources(source: StorageConnector, plan: Plan, logge
     if (waited >= timeoutMs) {
       throw new SourcesNotReadyError(
         `the drop at ${source.uri} is not ready after ${Math.round(waited / 1000)}s: ${missing.join(', ')}. ` +
-          'Check that the partner delivered, or raise source.readiness.timeout in the spec',
+          'Check that the partner delivered, or raise source.readiness.timeout in the spec (or --wait-timeout)',
       );
     }
     logger.info('waiting for the drop', { source: source.uri, found: archives.length, missing: missing.join(', '), retryInMs: pollEveryMs });
