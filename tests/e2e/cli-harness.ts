@@ -5,9 +5,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RunSummary } from '@partner-ingest/core';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
@@ -63,17 +65,8 @@ export function runCli(args: readonly string[], options: { cwd?: string; timeout
   return spawnCli(args, options).settled;
 }
 
-/** The `--json` summary of a finished run (the fields these tests read). */
-export interface Summary {
-  status: string;
-  exit_code: number;
-  archives: { total: number; extracted: number; reused: number; quarantined: number };
-  quarantined_archives: { archive: string; code: string; reason: string }[];
-  quarantined_members: { archive: string; member?: string; code: string; reason: string }[];
-  unmatched_members: { archive: string; member: string }[];
-  tables: { table: string; rows: number; reused: boolean; status: string; output: { key: string; bytes: number } | null; checks: { check: string; status: string; message: string }[] }[];
-  failures: { task: string; message: string }[];
-}
+/** The `--json` summary of a finished run. */
+export type Summary = RunSummary;
 
 /** Parses the run's stdout as the `--json` summary, saying what was printed when it is not one. */
 export function parseSummary(outcome: CliOutcome): Summary {
@@ -142,4 +135,15 @@ export function diffFiles(expected: ReadonlyMap<string, Buffer>, actual: Readonl
 export function whyFailed(summary: Summary): string {
   const checks = summary.tables.flatMap((t) => t.checks.filter((c) => c.status === 'fail').map((c) => `${t.table}: ${c.check}: ${c.message}`));
   return [...checks, ...summary.failures.map((f) => `${f.task}: ${f.message}`)].join('\n') || `status ${summary.status}`;
+}
+
+/** A fresh temporary directory for one test. */
+export function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `pi-e2e-${prefix}-`));
+}
+
+/** Reads the JSON summary a run wrote under its output directory. */
+export async function readSummary(outputDir: string, date: string): Promise<RunSummary> {
+  const [y, m, d] = date.split('-');
+  return JSON.parse(await readFile(join(outputDir, 'logs/summary', y!, m!, d!, `merge_summary_${date}.json`), 'utf8')) as RunSummary;
 }

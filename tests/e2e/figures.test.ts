@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '@partner-ingest/core';
 import { generateDrop } from '../../examples/generator/generate-drop.js';
 import type { DropManifest } from '../../examples/generator/generate-drop.js';
-import { readSummary, runCli, tempDir } from './harness.js';
+import { readSummary, runCli, tempDir } from './cli-harness.js';
 
 const DATE = '2026-11-22';
 
@@ -67,7 +67,7 @@ describe.each(SCENARIOS)('$name', (scenario) => {
   let manifest: DropManifest;
   let summary: RunSummary;
   let stdout: string;
-  let code: number;
+  let code: number | null;
   let output: string;
 
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateDrop } from '../../examples/generator/generate-drop.js';
-import { readSummary, repoRoot, runCli, tempDir } from './harness.js';
+import { readSummary, repoRoot, runCli, tempDir } from './cli-harness.js';
 
 const DATE = '2026-11-22';
 
