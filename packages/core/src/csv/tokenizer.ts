@@ -31,6 +31,15 @@ export interface CsvRowSink {
    * as found in the file, without its line terminator, truncated to {@link CSV_RAW_SAMPLE_BYTES} bytes.
    */
   malformed(reason: string, line: number, raw: string): void;
+  /**
+   * Optional fast path, tried before `row()` for every well-formed row: the row's fields as byte
+   * ranges, so a sink that can work on bytes skips making a string per field. Field `i` is
+   * `buf[starts[i], ends[i])`, without its quotes and with escapes not undone; `flags[i]` has
+   * {@link CSV_FIELD_ESCAPED} and/or {@link CSV_FIELD_NON_ASCII} set when the bytes are not the
+   * text as is. Return `true` when the row was consumed, `false` to get it through `row()`.
+   * Everything passed is only valid during the call.
+   */
+  rowBytes?(buf: Buffer, starts: readonly number[], ends: readonly number[], flags: readonly number[], count: number, line: number): boolean;
 }
 
 /** Tuning knobs; every field is optional. */
@@ -67,6 +76,11 @@ const SKIP = 5; // discarding a malformed row up to the next physical line end
 // Per-field flags recorded while lexing.
 const HAS_ESCAPES = 1; // quoted field containing doubled quotes / escape sequences to undo
 const NON_ASCII = 0x80; // field has a byte >= 0x80 (needs real UTF-8 decoding)
+
+/** {@link CsvRowSink.rowBytes} flag: a quoted field with doubled quotes or escapes still to undo. */
+export const CSV_FIELD_ESCAPED = HAS_ESCAPES;
+/** {@link CsvRowSink.rowBytes} flag: the field has bytes >= 0x80 (decode them by the dialect's encoding). */
+export const CSV_FIELD_NON_ASCII = NON_ASCII;
 
 const MIN_CARRY_CAPACITY = 64 * 1024;
 
@@ -106,6 +120,7 @@ export class CsvTokenizer {
   private readonly maxRowBytes: number;
   private readonly skipEmptyLines: boolean;
   private readonly unescape: (field: string) => string;
+  private readonly bytesFirst: boolean; // the sink has rowBytes()
 
   // Unfinished row carried between chunks; `carryLen` bytes of `carry` are live.
   private carry: Buffer = Buffer.alloc(0);
@@ -144,6 +159,7 @@ export class CsvTokenizer {
       throw new TypeError(`CSV tokenizer: maxRowBytes must be a positive integer, got ${maxRowBytes}`);
     }
     this.sink = sink;
+    this.bytesFirst = typeof sink.rowBytes === 'function';
     this.delimiter = compiled.delimiter;
     this.quote = compiled.quote;
     this.escape = compiled.escape;
@@ -449,6 +465,7 @@ export class CsvTokenizer {
     const starts = this.starts;
     const ends = this.ends;
     const flags = this.flags;
+    if (this.bytesFirst && this.sink.rowBytes!(buf, starts, ends, flags, nf, rowLine)) return;
     // One native call for the whole row; latin1 maps bytes to code points one to one, so slicing
     // the result by byte offsets is exact for ASCII fields (and for every field of a latin1 file).
     const text = buf.toString('latin1', rowStart, rowEnd);

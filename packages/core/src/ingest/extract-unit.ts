@@ -16,10 +16,12 @@ import type { ArchiveLimits } from '../archive/limits.js';
 import { readArchive } from '../archive/read-archive.js';
 import type { ArchiveMember } from '../archive/read-archive.js';
 import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
+import { compileDialect } from '../csv/dialect.js';
 import { CsvTokenizer } from '../csv/tokenizer.js';
 import type { Logger } from '../log/logger.js';
 import type { MemberMatcher } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
+import { ByteBuilder } from './byte-builder.js';
 import { KeyDigests } from './key-hash.js';
 import { planMemberLayout } from './member-layout.js';
 import type { MemberLayout } from './member-layout.js';
@@ -91,11 +93,12 @@ export interface ExtractUnitContext {
   onBytes?: (bytes: number) => void;
 }
 
-/** A writer that streams text into a connector object, honouring backpressure. */
+/** A writer that streams text and bytes into a connector object, honouring backpressure. */
 class ObjectWriter {
   private readonly stream = new PassThrough({ highWaterMark: 1024 * 1024 });
   private readonly done: Promise<ObjectInfo>;
-  private pending = '';
+  /** What has not been flushed yet; row normalisers write into it directly. */
+  readonly out = new ByteBuilder();
   bytes = 0;
 
   constructor(connector: StorageConnector, readonly key: string) {
@@ -107,13 +110,12 @@ class ObjectWriter {
   }
 
   push(text: string): void {
-    this.pending += text;
+    this.out.text(text);
   }
 
   async flush(): Promise<void> {
-    if (this.pending === '') return;
-    const chunk = Buffer.from(this.pending, 'utf8');
-    this.pending = '';
+    if (this.out.length === 0) return;
+    const chunk = this.out.take();
     this.bytes += chunk.length;
     if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), this.done]);
   }
@@ -156,6 +158,7 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
   };
   const nullValues = new Set(spec.csv.nullValues);
   const dialect = { delimiter: spec.csv.delimiter, quote: spec.csv.quote, escape: spec.csv.escape ?? spec.csv.quote, encoding: spec.csv.encoding };
+  const bytesDialect = { encoding: spec.csv.encoding, unescape: compileDialect(dialect).unescape };
   const digests = new Map<string, KeyDigests>();
   let quarantine: ObjectWriter | undefined;
   // A row's fields as text in the partner's dialect, quoted where needed so it reads back the same.
@@ -198,11 +201,16 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
         return;
       }
       layout = planned.layout;
-      normaliser = new RowNormaliser(layout, nullValues, keys, where);
+      normaliser = new RowNormaliser(layout, nullValues, keys, where, bytesDialect);
       part.push(normaliser.headerLine());
     };
     if (!spec.csv.header) startLayout(null);
     const tokenizer = new CsvTokenizer(dialect, {
+      // The fast path: rows go from the input bytes to the part's bytes (see RowNormaliser.rowBytes).
+      rowBytes(buf, starts, ends, flags, count, line) {
+        if (problem) return true;
+        return normaliser !== undefined && normaliser.rowBytes(buf, starts, ends, flags, count, line, part.out);
+      },
       row(fields, line) {
         if (problem) return;
         if (!normaliser) {

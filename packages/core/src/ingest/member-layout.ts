@@ -7,6 +7,8 @@ import { normaliseHeaderName } from '../spec/rules.js';
 import type { CsvDialectSpec, TableSpec } from '../spec/schema.js';
 import { valueNormaliser } from './values.js';
 import type { ValueNormaliser } from './values.js';
+import { byteValueWriter, textByteWriter } from './value-bytes.js';
+import type { ByteValueWriter } from './value-bytes.js';
 
 /** Why a member cannot be laid out; the member is quarantined with this. */
 export type LayoutProblemCode = 'MEMBER_NEW_COLUMN' | 'MEMBER_MISSING_COLUMN' | 'MEMBER_AMBIGUOUS_COLUMN' | 'MEMBER_NO_HEADER';
@@ -19,6 +21,8 @@ export interface MemberLayout {
   sources: number[];
   /** For each output column, its value normaliser. */
   normalisers: ValueNormaliser[];
+  /** For each output column, the byte-level twin of its normaliser (see `value-bytes.ts`). */
+  writers: ByteValueWriter[];
   /** Output positions of the primary-key columns. */
   keyColumns: number[];
   /** How many fields every row must have (-1: at least `minFields`, for files without a header). */
@@ -50,6 +54,7 @@ function aliasesOf(canonical: string, from: string | string[] | undefined): stri
 export function planMemberLayout(table: TableSpec, csv: CsvDialectSpec, header: readonly string[] | null): LayoutResult {
   const specColumns = Object.entries(table.columns);
   const normalisers = specColumns.map(([, column]) => valueNormaliser(column, csv));
+  const writers = specColumns.map(([, column]) => byteValueWriter(column, csv));
   const keyColumns = (table.primaryKey ?? []).map((name) => specColumns.findIndex(([canonical]) => canonical === name));
 
   if (header === null) {
@@ -60,6 +65,7 @@ export function planMemberLayout(table: TableSpec, csv: CsvDialectSpec, header: 
         columns: specColumns.map(([name]) => name),
         sources,
         normalisers,
+        writers,
         keyColumns,
         expectedFields: -1,
         minFields: Math.max(0, ...sources) + 1,
@@ -126,10 +132,11 @@ export function planMemberLayout(table: TableSpec, csv: CsvDialectSpec, header: 
     columns.push(canonical);
     sources.push(index);
     normalisers.push((text) => text);
+    writers.push(textByteWriter);
     newColumns.push(canonical);
   }
   return {
     ok: true,
-    layout: { columns, sources, normalisers, keyColumns, expectedFields: header.length, minFields: header.length, missingColumns, newColumns, droppedColumns },
+    layout: { columns, sources, normalisers, writers, keyColumns, expectedFields: header.length, minFields: header.length, missingColumns, newColumns, droppedColumns },
   };
 }

@@ -1,0 +1,169 @@
+// The byte path (CsvRowSink.rowBytes -> RowNormaliser.rowBytes) must give the same part bytes,
+// metrics and key digests as the string path (row -> RowNormaliser.row), however the input is
+// split into chunks.
+import { describe, expect, it } from 'vitest';
+import { compileDialect } from '../csv/dialect.js';
+import { CsvTokenizer } from '../csv/tokenizer.js';
+import type { CsvRowSink } from '../csv/tokenizer.js';
+import type { PartnerSpec } from '../spec/schema.js';
+import { specWith } from './__fixtures__/kit.js';
+import { ByteBuilder } from './byte-builder.js';
+import { KeyDigests } from './key-hash.js';
+import { planMemberLayout } from './member-layout.js';
+import { RowNormaliser } from './row-normaliser.js';
+
+/** Runs one member through the tokenizer and a normaliser the way the extract unit does. */
+function normalise(spec: PartnerSpec, table: string, input: Buffer, splits: number[], bytes: boolean) {
+  const csv = spec.csv;
+  const dialect = { delimiter: csv.delimiter, quote: csv.quote, escape: csv.escape ?? csv.quote, encoding: csv.encoding };
+  const keys = new KeyDigests();
+  const out = new ByteBuilder(8);
+  const reports: unknown[] = [];
+  let normaliser: RowNormaliser | undefined;
+  const sink: CsvRowSink = {
+    row(fields, line) {
+      if (!normaliser) {
+        const planned = planMemberLayout(spec.tables[table]!, csv, fields);
+        if (!planned.ok) throw new Error(planned.reason);
+        normaliser = new RowNormaliser(planned.layout, new Set(csv.nullValues), keys, 'a.tar.gz:m.csv', {
+          encoding: csv.encoding,
+          unescape: compileDialect(dialect).unescape,
+        });
+        out.text(normaliser.headerLine());
+        return;
+      }
+      const text = normaliser.row(fields, line);
+      if (text.startsWith('!')) reports.push({ line, reason: text.slice(1), fields });
+      else out.text(text);
+    },
+    malformed(reason, line, raw) {
+      normaliser!.metrics.malformedRows++;
+      reports.push({ line, reason, raw });
+    },
+  };
+  if (bytes) sink.rowBytes = (buf, starts, ends, flags, count, line) => normaliser !== undefined && normaliser.rowBytes(buf, starts, ends, flags, count, line, out);
+  const tokenizer = new CsvTokenizer(dialect, sink);
+  let from = 0;
+  for (const at of [...splits, input.length]) {
+    tokenizer.write(input.subarray(from, at));
+    from = at;
+  }
+  tokenizer.end();
+  return { part: out.take().toString('latin1'), metrics: normaliser!.finish(input.length), keys: keys.sortedBytes().toString('hex'), reports };
+}
+
+function expectSamePaths(spec: PartnerSpec, table: string, input: Buffer) {
+  const reference = normalise(spec, table, input, [], false);
+  expect(normalise(spec, table, input, [], true)).toEqual(reference);
+  // Every split into two chunks, and one byte at a time.
+  for (let at = 1; at < input.length; at++) expect({ at, ...normalise(spec, table, input, [at], true) }).toEqual({ at, ...reference });
+  expect(normalise(spec, table, input, Array.from({ length: input.length - 1 }, (_, i) => i + 1), true)).toEqual(reference);
+  return reference;
+}
+
+const acme = specWith(`csv: { delimiter: ",", quote: '"', encoding: utf-8, header: true, nullValues: ["", "NULL", "\\\\N"] }
+tables:
+  bookings:
+    primaryKey: [booking_id, hotel_id]
+    columns:
+      booking_id: { from: BKG_ID, type: string }
+      hotel_id: { from: HOTEL_ID, type: integer }
+      checkin: { from: CHK_IN_DT, type: date }
+      amount: { from: AMT, type: decimal }
+      refundable: { from: REFUNDABLE, type: boolean }
+      note: { from: NOTE, type: string }
+      booked_at: { from: BOOKED_TS, type: timestamp }
+      absent: { from: NOT_THERE, type: string }
+`);
+
+const fjord = specWith(`csv: { delimiter: ";", quote: '"', escape: "\\\\", encoding: latin1, header: true, nullValues: ["N/A", "-", ""], decimalSeparator: "," }
+tables:
+  tickets:
+    primaryKey: [ticket_id]
+    columns:
+      ticket_id: { from: BILLETT_NR, type: string }
+      sold_on: { from: SALGSDATO, type: date, format: dd.MM.yyyy }
+      fare: { from: PRIS_NOK, type: decimal }
+      is_return: { from: TUR_RETUR, type: boolean }
+      departed_at: { from: AVGANG, type: timestamp, format: "dd.MM.yyyy HH:mm" }
+      origin: { from: FRA_STASJON, type: string }
+`);
+
+describe('RowNormaliser.rowBytes', () => {
+  it('matches the string path on tricky UTF-8 input (quotes, line breaks, CRLF, BOM, nulls, type errors, keys)', () => {
+    const input = Buffer.concat([
+      Buffer.from('\ufeffBKG_ID,HOTEL_ID,CHK_IN_DT,AMT,REFUNDABLE,NOTE,BOOKED_TS,EXTRA col\r\n', 'utf8'),
+      Buffer.from(
+        [
+          'B1,1,2026-11-22,10.50,Yes,hi,2026-11-22T03:04:14Z,x',
+          '"B,2",0002,"2026-11-22","1e5",NO,"multi\nline ""q""",2026-11-22 03:04:14,"NULL"',
+          'B3,x,22/11/2026,"1,5",maybe,Köln,bad,\\N',
+          'B3b,1,2,3',
+          'B3c,Ⅻ,2026-11-22,١,Ja,ok,2026-11-22T03:04:14Z,',
+          '"B4","","",,,"",\\N,""',
+          'Bé,7,,,,ok,,',
+          'B5,8,2026-02-30,-.5,t,"Ünïcödé, x",2026-11-22T03:04:14+01:00,plain',
+          '"B6"x,1,2026-11-22,1,1,a,b,c',
+          'B7,9,2026-11-22,1,1,a"b,2026-11-22T03:04:14Z,"😀"',
+          ',10,2026-11-22,1,1,null key,,',
+          '"B""8",11,2026-11-22,+1.,f,"x\r\ny",2026-11-22T03:04:14Z,NULL',
+          'B9,12,2026-11-22,1,1,"",\\N,"a,b"\r',
+        ].join('\n'),
+        'utf8',
+      ),
+      Buffer.from('\nB11,13,2026-11-22,1,y,bad \xff\xfe utf-8,,\xc3\n', 'latin1'),
+      Buffer.from('B12,14,0999-01-01,1,1,"tab\tx",,"end"\nB10,-,2026-11-22,1,1,ok,,"q""', 'utf8'),
+    ]);
+    const result = expectSamePaths(acme, 'bookings', input);
+    // The reference really covers what it should.
+    expect(result.metrics.rows).toBeGreaterThan(8);
+    expect(result.metrics.malformedRows).toBeGreaterThanOrEqual(2);
+    expect(result.metrics.typeErrorSamples.length).toBeGreaterThan(3);
+    expect(result.metrics.nullKeys).toBeGreaterThan(0);
+    expect(result.part).toContain('"multi\nline ""q"""');
+  });
+
+  it('matches the string path on latin1, semicolons, backslash escapes and formatted dates', () => {
+    const input = Buffer.from(
+      [
+        'SALGSDATO;PRIS_NOK;TUR_RETUR;BILLETT_NR;FRA_STASJON;AVGANG',
+        'N/A;2099,44;false;DK-1;Åndalsnes;22.11.2026 08:59',
+        '24.10.2026;N/A;true;DK-2;"Gardermoen \\"OSL\\"";22.11.2026 24:00',
+        '31.02.2026;1,2,3;ja;"DK-\\\\3";a,b;-',
+        '01.01.0999;-0,5;Y;DKø4;"";2.11.2026 08:59',
+        '29.02.2024;12;N;DK-5;ørsta;29.02.2024 23:59',
+        '-;,5;1;;x;N/A',
+        'too;few',
+      ].join('\r\n'),
+      'latin1',
+    );
+    const result = expectSamePaths(fjord, 'tickets', input);
+    expect(result.part).toContain('"Gardermoen ""OSL"""');
+    expect(result.part).toContain(Buffer.from('Åndalsnes', 'utf8').toString('latin1'));
+  });
+
+  it('keeps the first type-error samples per column in row order', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `B${i},${i % 3 ? 'x' : i},2026-11-22,${i % 2 ? 'y' : 1},1,n,,`);
+    const input = Buffer.from(['BKG_ID,HOTEL_ID,CHK_IN_DT,AMT,REFUNDABLE,NOTE,BOOKED_TS,EXTRA', ...rows].join('\n'));
+    const result = normalise(acme, 'bookings', input, [], false);
+    expect(normalise(acme, 'bookings', input, [], true)).toEqual(result);
+    expect(result.metrics.typeErrorSamples).toHaveLength(10);
+  });
+
+  it.each(['utf-8', 'latin1'] as const)('matches the string path with non-ASCII null tokens (%s)', (encoding) => {
+    const spec = specWith(`csv: { delimiter: ";", quote: '"', encoding: ${encoding}, header: true, nullValues: ["N/A", "ø", "—", "Ü", ""] }
+tables:
+  t:
+    primaryKey: [id]
+    columns:
+      id: { type: string }
+      name: { type: string }
+      n: { type: integer }
+`);
+    const lines = ['id;name;n;extra', 'ø;ø;ø;ø', 'a;Ü;—;"ø"', 'b;"Üx";1;ü', '—;—;2;"—"', 'c;Tromsø, N;3;N/A'];
+    const input = Buffer.from(lines.join('\n'), encoding === 'latin1' ? 'latin1' : 'utf8');
+    const result = expectSamePaths(spec, 't', input);
+    expect(result.metrics.rows).toBe(5);
+    expect(result.metrics.nullKeys).toBe(encoding === 'utf-8' ? 2 : 1); // latin1 cannot hold the dash: its bytes are data
+  });
+});
