@@ -43,7 +43,7 @@ export interface StorageConnector {
 }
 
 /** Why a connector operation failed, as a stable code the runtime can branch on. */
-export type ConnectorErrorCode = 'NOT_FOUND' | 'ACCESS_DENIED' | 'INVALID_KEY' | 'UNREACHABLE' | 'IO_ERROR';
+export type ConnectorErrorCode = 'NOT_FOUND' | 'ACCESS_DENIED' | 'INVALID_KEY' | 'UNSUPPORTED_SCHEME' | 'UNREACHABLE' | 'IO_ERROR';
 
 /** An error from a connector, with a stable code and a message that says what to check. */
 export class ConnectorError extends Error {

@@ -35,7 +35,7 @@ export function createConnectorRegistry(factories: Record<string, ConnectorFacto
       const factory = table.get(scheme);
       if (!factory) {
         const known = [...table.keys()].sort().join(', ') || 'none';
-        throw new ConnectorError('INVALID_KEY', `no connector for "${scheme}://" (in ${uri}); registered schemes: ${known}`);
+        throw new ConnectorError('UNSUPPORTED_SCHEME', `no connector for "${scheme}://" (in ${uri}); registered schemes: ${known}`);
       }
       return factory(uri, { env: context.env ?? process.env });
     },

@@ -105,7 +105,9 @@ export function parseIsoDate(text: string): DateFields | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) return undefined;
   const fields = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
-  const probe = new Date(Date.UTC(fields.year, fields.month - 1, fields.day));
+  // setUTCFullYear, unlike Date.UTC, does not read years 0-99 as 1900-1999.
+  const probe = new Date(0);
+  probe.setUTCFullYear(fields.year, fields.month - 1, fields.day);
   const exists =
     probe.getUTCFullYear() === fields.year && probe.getUTCMonth() === fields.month - 1 && probe.getUTCDate() === fields.day;
   return exists ? fields : undefined;

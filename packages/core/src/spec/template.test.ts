@@ -52,6 +52,8 @@ describe('date formats', () => {
     expect(parseIsoDate('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });
     expect(parseIsoDate('2026-02-29')).toBeUndefined();
     expect(parseIsoDate('2026-1-01')).toBeUndefined();
+    expect(parseIsoDate('0001-01-01')).toEqual({ year: 1, month: 1, day: 1 });
+    expect(parseIsoDate('0004-02-29')).toEqual({ year: 4, month: 2, day: 29 });
   });
 });
 
