@@ -37,6 +37,11 @@ describe('newColumnName', () => {
     ['2nd Phone #', 0, 'c_2nd_phone'],
     ['', 2, 'column_3'],
     ['***', 0, 'column_1'],
+    ['BookingChannel', 0, 'booking_channel'],
+    ['loyaltyTier', 0, 'loyalty_tier'],
+    ['CCYCode', 0, 'ccy_code'],
+    ['LOYALTY_TIER', 0, 'loyalty_tier'],
+    ['Café Name', 0, 'cafe_name'],
   ])('%j (position %i) -> %s', (header, index, expected) => {
     const name = newColumnName(header, index);
     expect(name).toBe(expected);

@@ -41,7 +41,15 @@ export type LayoutResult = { ok: true; layout: MemberLayout } | { ok: false; cod
 
 /** The name a kept new column gets: lower snake_case of the partner's header. */
 export function newColumnName(header: string, index: number): string {
-  const name = normaliseHeaderName(header).replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  // camelCase and PascalCase split at their humps (BookingChannel -> booking_channel, CCYCode ->
+  // ccy_code); accents are dropped (Café -> cafe); other non-ASCII letters become separators.
+  const split = header
+    .replace(/^\uFEFF/, '')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2');
+  const name = normaliseHeaderName(split).replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
   if (name === '') return `column_${index + 1}`;
   return /^[0-9]/.test(name) ? `c_${name}` : name;
 }
