@@ -559,3 +559,24 @@ describe('caller and source errors', () => {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+describe('a handler still working when the tar stream ends', () => {
+  // The last member's handler often outlives the tar stream (it is still writing its output);
+  // the read must settle once that handler does, never hang.
+  const slowHandler = async (member: ArchiveMember) => {
+    for await (const _ of member.stream) void _;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  };
+
+  test('resolves for a complete archive', async () => {
+    const tar = await buildTar([{ name: 'a.csv', data: 'x\n' }, { name: 'b.csv', data: 'y\n' }]);
+    const stats = await readArchive(streamOf(gzipped(tar)), { onMember: slowHandler, onRejected: () => {} });
+    expect(stats.members).toBe(2);
+  });
+
+  test('rejects as truncated when the end-of-archive marker is missing', async () => {
+    const tar = await buildTar([{ name: 'a.csv', data: 'x\n' }]);
+    const cut = gzipped(tar.subarray(0, tar.length - END_OF_ARCHIVE.length));
+    await expect(readArchive(streamOf(cut), { onMember: slowHandler, onRejected: () => {} })).rejects.toMatchObject({ code: 'ARCHIVE_TRUNCATED' });
+  });
+});

@@ -308,6 +308,9 @@ class ArchiveRead {
       if (sourceDone && handlerDone && this.current === active) {
         this.current = null;
         this.release(next);
+        // The tar stream may have finished while this handler was still working (a slow write of
+        // the last member's output): finishing was deferred until now, so do it now.
+        this.maybeFinish();
       }
     };
     const feed = new MemberFeed(source, header.size, this.onProgress, (received) => {

@@ -1,11 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ArchiveError } from '../archive/archive-error.js';
+import { buildTar, END_OF_ARCHIVE, gzipped } from '../archive/__fixtures__/build.js';
 import type { StorageConnector } from '../connectors/connector.js';
 import { silentLogger } from '../log/logger.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
-import { listKeys, readBytes, readText, recording, specWith, tarGz, tempStore } from './__fixtures__/kit.js';
+import { listKeys, readBytes, readText, recording, spec, specWith, tarGz, tempStore } from './__fixtures__/kit.js';
 import { runExtractUnit } from './extract-unit.js';
 import type { ExtractUnitRecord } from './extract-unit.js';
 
@@ -188,6 +189,29 @@ describe('runExtractUnit: a truncated archive', () => {
     expect(staging.written).toContain(`parts/${ARCHIVE_ID}/bookings/000000-bookings_001.csv`);
     expect(await listKeys(staging)).toEqual([]);
     expect(await listKeys(output)).toEqual([]);
+  });
+
+  it('without its tar end-of-archive marker is truncated, unless the spec says the partner omits it', async () => {
+    const tar = await buildTar([{ name: 'bookings_001.csv', data: Buffer.from('BKG_ID,AMT\nB1,1\nB2,2\n') }]);
+    const cut = gzipped(tar.subarray(0, tar.length - END_OF_ARCHIVE.length));
+    const strict = await extract(cut);
+    expect(strict.record.status).toBe('quarantined');
+    expect(strict.record.error?.code).toBe('ARCHIVE_TRUNCATED');
+    const lenient = spec(`apiVersion: partner-ingest/v1
+partner: acme
+source: { uri: /drop, requireTarEndMarker: false }
+staging: /staging
+output: { uri: /out }
+members: { pattern: "{table}_{batch_id}.csv" }
+tables:
+  bookings:
+    columns:
+      booking_id: { from: BKG_ID }
+      amount: { from: AMT, type: decimal }
+`);
+    const { record } = await extract(cut, { spec: lenient });
+    expect(record.status).toBe('ok');
+    expect(record.parts.map((p) => p.metrics.rows)).toEqual([2]);
   });
 
   it('is quarantined when it is not gzip at all', async () => {

@@ -279,7 +279,7 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
         onMember: processMember,
         onRejected: (rejected) => record.quarantinedMembers.push({ member: rejected.name, code: rejected.code, reason: rejected.reason }),
       },
-      { limits: ctx.limits, gzip: !/\.tar$/i.test(archive.key), signal: ctx.signal },
+      { limits: ctx.limits, gzip: !/\.tar$/i.test(archive.key), requireEndMarker: spec.source.requireTarEndMarker, signal: ctx.signal },
     );
     record.compressedBytes = stats.compressedBytes;
     record.uncompressedBytes = stats.uncompressedBytes;

@@ -134,6 +134,13 @@ export const SourceSpecSchema = z
       .default('*.tar.gz')
       .describe('A glob for the archive names in the drop (no directories): * and ? are wildcards.'),
     readiness: ReadinessSchema.default({ minArchives: 1, timeout: '0s', pollEvery: '30s' }),
+    requireTarEndMarker: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Whether an archive must end with the tar end-of-archive marker, as every finished tar does. Without it an ' +
+          'archive cut at a member boundary looks complete; set false only for a partner whose tool omits the marker.',
+      ),
   })
   .describe('Where the partner delivers its archives and how to tell a drop is complete.');
 
