@@ -3,7 +3,8 @@ import type { StorageConnector } from '../connectors/connector.js';
 import { listKeys, readBytes, readText, specWith, tempStore } from './__fixtures__/kit.js';
 import { csvLine } from './csv-out.js';
 import type { ExtractedPart } from './extract-unit.js';
-import { mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
+import { appendEmptyFields, mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
+import { RawRowSplitter } from './raw-rows.js';
 import { emptyMetrics } from './part-metrics.js';
 import type { PartMetrics } from './part-metrics.js';
 
@@ -143,5 +144,32 @@ describe('mergeTable', () => {
       typeErrors: { id: 1, name: 0, channel: 0 },
       typeErrorSamples: [sample],
     });
+  });
+});
+
+describe('appendEmptyFields (drift by appended columns)', () => {
+  const part = 'a,b\nx,"one\ntwo"\n"say ""hi""",\n,""\n"a,b\n",last\n';
+  const rows = (text: string) => {
+    const out: string[][] = [];
+    const splitter = new RawRowSplitter((fields) => out.push(fields));
+    splitter.write(Buffer.from(text));
+    splitter.end();
+    return out;
+  };
+  const expected = rows(part).slice(1).map((fields) => `${[...fields, '', ''].join(',')}\n`).join('');
+
+  it('adds the empty fields before every row end, never inside a quoted field, however the part is chunked', async () => {
+    const bytes = Buffer.from(part);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      for (const second of [cut, Math.min(bytes.length, cut + 3)]) {
+        const chunks = [bytes.subarray(0, cut), bytes.subarray(cut, second), bytes.subarray(second)].filter((c) => c.length > 0);
+        async function* source() {
+          yield* chunks;
+        }
+        const out: Buffer[] = [];
+        for await (const piece of appendEmptyFields(source(), 2)) out.push(piece);
+        expect(Buffer.concat(out).toString(), `cut at ${cut}/${second}`).toBe(expected);
+      }
+    }
   });
 });

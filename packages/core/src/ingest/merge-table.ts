@@ -51,6 +51,12 @@ async function* partBytes(staging: StorageConnector, part: ExtractedPart, column
     }
     return;
   }
+  if (part.columns.every((c, i) => c === columns[i])) {
+    // The part lacks only trailing columns (the usual drift: new columns appended): add empty
+    // fields before each row's line break, found by tracking quotes, without splitting rows.
+    yield* appendEmptyFields(stream as AsyncIterable<Buffer>, columns.length - part.columns.length);
+    return;
+  }
   const positions = columns.map((column) => part.columns.indexOf(column));
   let header = true;
   let out: string[] = [];
@@ -69,6 +75,45 @@ async function* partBytes(staging: StorageConnector, part: ExtractedPart, column
     }
   }
   splitter.end();
+}
+
+const LF = 0x0a;
+const QUOTE = 0x22;
+
+/**
+ * A part's rows (after its header) with `count` empty fields appended to each. An LF ends a row
+ * only outside quotes; in canonical CSV every quote opens, closes or doubles inside a quoted
+ * field, so the parity of quotes seen so far says which side of a quote an LF is on.
+ */
+export async function* appendEmptyFields(stream: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
+  const rowEnd = Buffer.from(`${','.repeat(count)}\n`);
+  let inQuotes = false;
+  let headerDone = false;
+  const flipQuotes = (chunk: Buffer, from: number, to: number) => {
+    for (let q = chunk.indexOf(QUOTE, from); q !== -1 && q < to; q = chunk.indexOf(QUOTE, q + 1)) inQuotes = !inQuotes;
+  };
+  for await (const chunk of stream) {
+    let start = 0;
+    if (!headerDone) {
+      const eol = chunk.indexOf(LF);
+      if (eol === -1) continue; // canonical headers are short; a chunk without LF is all header
+      headerDone = true;
+      start = eol + 1;
+    }
+    const pieces: Buffer[] = [];
+    let scan = start;
+    for (let nl = chunk.indexOf(LF, scan); nl !== -1; nl = chunk.indexOf(LF, scan)) {
+      flipQuotes(chunk, scan, nl);
+      if (!inQuotes) {
+        pieces.push(chunk.subarray(start, nl), rowEnd);
+        start = nl + 1;
+      }
+      scan = nl + 1;
+    }
+    flipQuotes(chunk, scan, chunk.length);
+    if (start < chunk.length) pieces.push(chunk.subarray(start));
+    if (pieces.length > 0) yield Buffer.concat(pieces);
+  }
 }
 
 /**
