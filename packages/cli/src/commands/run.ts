@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConnectorRegistry } from '@partner-ingest/connectors';
-import { PlanError, compilePlan, createRunLogger, formatIssue, formatSummaryText, loadSpecFile, resolveRunDate, runPlan, uriScheme } from '@partner-ingest/core';
+import { PlanError, compilePlan, parseDuration, createRunLogger, formatIssue, formatSummaryText, loadSpecFile, resolveRunDate, runPlan, uriScheme } from '@partner-ingest/core';
 import type { ConnectorRegistry, LogLevel, RunProgress, RunResult } from '@partner-ingest/core';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from '../io.js';
@@ -178,8 +178,12 @@ export async function runFromArgs(args: string[], io: CliIo): Promise<number> {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1, not "${values.concurrency}"`);
   }
   const waitTimeout = values['wait-timeout'];
-  if (waitTimeout !== undefined && !/^(\d+(ms|s|m|h|d))+$/.test(waitTimeout)) {
-    throw new UsageError(`--wait-timeout must be a duration such as 0s, 30s, 10m or 1h30m, not "${waitTimeout}"`);
+  if (waitTimeout !== undefined) {
+    try {
+      parseDuration(waitTimeout);
+    } catch {
+      throw new UsageError(`--wait-timeout must be a duration such as 0s, 30s, 10m or 1h30m, not "${waitTimeout}"`);
+    }
   }
   const progress = io.progress ? createProgressLine(io.progress) : undefined;
   const abort = new AbortController();

@@ -136,7 +136,8 @@ class ObjectWriter {
   }
 }
 
-const safeId = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+/** Text made safe as one storage key segment (for ids the runtime builds; never a path from an archive). */
+export const safeKeySegment = (text: string): string => text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
 
 /** Runs one extract unit. Data problems are reported in the record; storage failures throw. */
 export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUnitRecord> {
@@ -188,7 +189,7 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
       return;
     }
     const where = `${archive.key}:${member.name}`;
-    const part = new ObjectWriter(ctx.staging, `parts/${archiveId}/${match.table}/${String(member.index).padStart(6, '0')}-${safeId(member.baseName.replace(/\.csv$/i, ''))}.csv`);
+    const part = new ObjectWriter(ctx.staging, `parts/${archiveId}/${match.table}/${String(member.index).padStart(6, '0')}-${safeKeySegment(member.baseName.replace(/\.csv$/i, ''))}.csv`);
     let keys = digests.get(match.table);
     if (!keys && table.primaryKey) digests.set(match.table, (keys = new KeyDigests()));
     let normaliser: RowNormaliser | undefined;

@@ -24,6 +24,8 @@ export function unionColumns(table: TableSpec, parts: readonly ExtractedPart[]):
   return columns;
 }
 
+const sameColumns = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
+
 /** What merging a table produced. */
 export interface MergedTable {
   columns: string[];
@@ -36,8 +38,7 @@ export interface MergedTable {
 
 async function* partBytes(staging: StorageConnector, part: ExtractedPart, columns: readonly string[]): AsyncGenerator<Buffer> {
   const stream = await staging.read(part.key);
-  const same = part.columns.length === columns.length && part.columns.every((c, i) => c === columns[i]);
-  if (same) {
+  if (sameColumns(part.columns, columns)) {
     let headerDone = false;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (headerDone) {
@@ -133,7 +134,7 @@ export async function mergeTable(
   let reprojectedParts = 0;
   for (const part of parts) {
     addMetrics(metrics, part.metrics, columns);
-    if (part.columns.length === columns.length && part.columns.every((c, i) => c === columns[i])) copiedParts++;
+    if (sameColumns(part.columns, columns)) copiedParts++;
     else reprojectedParts++;
   }
   async function* body(): AsyncGenerator<Buffer> {

@@ -94,17 +94,26 @@ function compileFormat(parts: readonly DateFormatPart[]) {
   };
 }
 
-function dateNormaliser(format: string | undefined): ValueNormaliser {
-  if (format === undefined || format === 'yyyy-MM-dd') {
-    return (text) => (text.length === 10 && isIsoDateAt(text) ? text : undefined);
-  }
+/** Reads text in a checked date format into its tokens, when it names a day that exists. */
+function readFormattedDay(format: string): (text: string) => (Record<string, number> & { yyyy: number; MM: number; dd: number }) | undefined {
   const parsed = parseDateFormat(format);
   if (!parsed.ok) throw new Error(`bug: unchecked date format ${format}`);
   const read = compileFormat(parsed.parts);
   return (text) => {
     const f = read(text);
     if (!f || f.yyyy === undefined || f.MM === undefined || f.dd === undefined || !validDay(f.yyyy, f.MM, f.dd)) return undefined;
-    return `${f.yyyy}-${pad2(f.MM)}-${pad2(f.dd)}`;
+    return f as Record<string, number> & { yyyy: number; MM: number; dd: number };
+  };
+}
+
+function dateNormaliser(format: string | undefined): ValueNormaliser {
+  if (format === undefined || format === 'yyyy-MM-dd') {
+    return (text) => (text.length === 10 && isIsoDateAt(text) ? text : undefined);
+  }
+  const read = readFormattedDay(format);
+  return (text) => {
+    const f = read(text);
+    return f && `${f.yyyy}-${pad2(f.MM)}-${pad2(f.dd)}`;
   };
 }
 
@@ -123,12 +132,10 @@ function timestampNormaliser(format: string | undefined): ValueNormaliser {
       return text[10] === 'T' ? text : `${text.slice(0, 10)}T${text.slice(11)}`;
     };
   }
-  const parsed = parseDateFormat(format);
-  if (!parsed.ok) throw new Error(`bug: unchecked timestamp format ${format}`);
-  const read = compileFormat(parsed.parts);
+  const read = readFormattedDay(format);
   return (text) => {
     const f = read(text);
-    if (!f || f.yyyy === undefined || f.MM === undefined || f.dd === undefined || !validDay(f.yyyy, f.MM, f.dd)) return undefined;
+    if (!f) return undefined;
     const hour = f.HH ?? 0;
     const minute = f.mm ?? 0;
     const second = f.ss ?? 0;

@@ -10,7 +10,7 @@ import PQueue from 'p-queue';
 import type { ArchiveLimits } from '../archive/limits.js';
 import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
-import { runExtractUnit } from '../ingest/extract-unit.js';
+import { runExtractUnit, safeKeySegment } from '../ingest/extract-unit.js';
 import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -75,8 +75,7 @@ export interface RunResult {
 
 /** The staging and state id of an archive: readable, unique, and safe as a storage key segment. */
 export function archiveId(key: string): string {
-  const readable = key.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
-  return `${readable}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+  return `${safeKeySegment(key)}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 }
 
 interface ExtractState {
