@@ -39,6 +39,9 @@ describe('memoryConnector', () => {
     expect((await all(mem.list('parts/'))).map((o: ObjectInfo) => o.key).sort()).toEqual(['parts/a/bookings.csv', 'parts/b/bookings.csv']);
     expect(await all(memoryConnector('mem://staging/other/', objects).list())).toEqual([]);
     expect(await text(await mem.read('parts/a/bookings.csv'))).toBe('id\n1\n');
+    expect(await text(await mem.read('keys/a.bin', { start: 1, end: 3 }))).toBe('bc');
+    expect(await text(await mem.read('keys/a.bin', { start: 3, end: 9 }))).toBe('d');
+    expect(await text(await mem.read('keys/a.bin', { start: 2, end: 2 }))).toBe('');
     expect(await mem.stat('keys/a.bin')).toEqual(info);
 
     const rewritten = await mem.write('keys/a.bin', 'abcd');

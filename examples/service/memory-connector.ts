@@ -76,11 +76,11 @@ export function memoryConnector(uri: string, objects: MemoryObjects): StorageCon
       return object ? info(key, object) : undefined;
     },
 
-    async read(key) {
+    async read(key, range) {
       check(key);
       const object = objects.get(prefix + key);
       if (!object) throw new ConnectorError('NOT_FOUND', `mem://${prefix}${key} does not exist`);
-      const { body } = object;
+      const body = range ? object.body.subarray(range.start, Math.max(range.start, range.end)) : object.body;
       // Reads the object as it was when opened, even if it is replaced meanwhile (like a GET).
       function* chunks() {
         for (let at = 0; at < body.length; at += READ_CHUNK) yield body.subarray(at, at + READ_CHUNK);

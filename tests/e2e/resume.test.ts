@@ -4,7 +4,7 @@
  * same bytes; a changed or added archive is picked up alone; and a run SIGKILLed at any point
  * resumes to byte-identical outputs, never showing a `_SUCCESS` over a half-written table.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -108,6 +108,23 @@ describe('re-running a day', () => {
       const key = `${table}/merged_${table}.csv`;
       expect(after.get(key)!.ino, key).not.toBe(before.get(key)!.ino);
     }
+  }, 60_000);
+
+  it('re-extracts an archive whose staged part or key run was lost or cut short (staging is not flushed to disk)', async () => {
+    const dirs = { source: drop, staging: baseline.staging, output: baseline.output };
+    const unitDir = async (tree: string, n: number) => {
+      const name = (await readdir(join(dirs.staging, tree))).find((d) => d.startsWith(archiveName(n)));
+      expect(name, `staged ${tree} of ${archiveName(n)}`).toBeDefined();
+      return join(dirs.staging, tree, name!);
+    };
+    // What a machine crash can leave of files written without fsync: one cut short, one gone.
+    const partDir = join(await unitDir('parts', 4), 'bookings');
+    const part = join(partDir, (await readdir(partDir))[0]!);
+    await truncate(part, (await stat(part)).size - 10);
+    await rm(join(await unitDir('keys', 7), 'searches.keys'));
+    const { summary } = await runDay(dirs);
+    expect(summary.archives).toMatchObject({ total: 10, extracted: 2, reused: 8 });
+    expect(diffFiles(baseline.files, await readPublished(dirs.output, TABLES))).toEqual([]);
   }, 60_000);
 });
 

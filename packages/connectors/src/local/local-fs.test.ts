@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectorError, type ObjectInfo, type StorageConnector } from '@partner-ingest/core';
 import { defaultConnectorRegistry } from '../registry.js';
 import { toConnectorError } from './fs-errors.js';
@@ -69,7 +69,7 @@ describe('roots', () => {
     const spaced = join(root, 'with space');
     await mkdir(spaced);
     await writeFile(join(spaced, 'a.txt'), 'hello');
-    const byUri = await localFs(`${pathToFileURL(spaced).href}/`, { env: {} });
+    const byUri = await localFs(`${pathToFileURL(spaced).href}/`, { env: {}, durable: true });
     expect(byUri.uri).toContain('with%20space/');
     expect(await text(await byUri.read('a.txt'))).toBe('hello');
   });
@@ -195,6 +195,16 @@ describe('read', () => {
     expect(chunks.length).toBeLessThanOrEqual(4); // 1 MiB chunks
   });
 
+  it('streams a byte range: [start, end), cut short at the end of the object, empty when end <= start', async () => {
+    await put('in/digits.txt', '0123456789');
+    expect(await text(await fs.read('in/digits.txt', { start: 0, end: 10 }))).toBe('0123456789');
+    expect(await text(await fs.read('in/digits.txt', { start: 3, end: 7 }))).toBe('3456');
+    expect(await text(await fs.read('in/digits.txt', { start: 8, end: 20 }))).toBe('89');
+    expect(await text(await fs.read('in/digits.txt', { start: 12, end: 20 }))).toBe('');
+    expect(await text(await fs.read('in/digits.txt', { start: 5, end: 5 }))).toBe('');
+    expect(await codeOf(fs.read('in/missing.txt', { start: 0, end: 1 }))).toBe('NOT_FOUND');
+  });
+
   it('rejects a missing key with NOT_FOUND naming the full path', async () => {
     const error = await fs.read('drop/missing.tar.gz').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorError);
@@ -239,6 +249,22 @@ describe('write', () => {
     const scratch = localFsConnector(root, { fsync: false });
     await scratch.write('a/b.txt', Readable.from(['x', 'y']));
     expect(await text(await scratch.read('a/b.txt'))).toBe('xy');
+  });
+
+  it("flushes files to disk only when opened durable (the registry's default)", async () => {
+    // A spy that calls through: counts fsyncs of written files, changes nothing.
+    const probe = await open(join(root, 'probe'), 'w');
+    const sync = vi.spyOn(Object.getPrototypeOf(probe) as { sync(): Promise<void> }, 'sync');
+    await probe.close();
+    try {
+      await (await localFs(root, { env: {}, durable: false })).write('nd/a.txt', 'a');
+      expect(sync).not.toHaveBeenCalled();
+      await (await localFs(root, { env: {}, durable: true })).write('d/a.txt', Readable.from(['a']));
+      await (await defaultConnectorRegistry().open(root)).write('d/b.txt', 'b');
+      expect(sync).toHaveBeenCalledTimes(4); // per write: the file, then its directory after the rename
+    } finally {
+      sync.mockRestore();
+    }
   });
 
   it('leaves no object and no temp file when the body fails half-way, and rejects with its error', async () => {

@@ -259,7 +259,7 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
       }
     },
 
-    async read(key) {
+    async read(key, range) {
       const path = pathOf(key);
       let handle: FileHandle;
       try {
@@ -279,7 +279,13 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
       }
       // The open handle pins this version: a concurrent write renames a new file over the key
       // without disturbing this reader.
-      return handle.createReadStream({ highWaterMark: READ_CHUNK });
+      if (range === undefined) return handle.createReadStream({ highWaterMark: READ_CHUNK });
+      if (range.end <= range.start) {
+        // createReadStream's `end` is inclusive and cannot express an empty range.
+        await handle.close();
+        return Readable.from([]);
+      }
+      return handle.createReadStream({ highWaterMark: READ_CHUNK, start: range.start, end: range.end - 1 });
     },
 
     async write(key, body) {
@@ -344,4 +350,4 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
 }
 
 /** The `file://` connector factory (also used for plain paths): see `localFsConnector`. */
-export const localFs: ConnectorFactory = (uri) => localFsConnector(uri);
+export const localFs: ConnectorFactory = (uri, context) => localFsConnector(uri, { fsync: context.durable });

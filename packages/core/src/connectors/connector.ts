@@ -21,6 +21,12 @@ export interface ObjectInfo {
   version: string;
 }
 
+/** A byte range of an object: `[start, end)`, zero-based, `end` exclusive. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 /** Storage under one root URI: list, read, write (atomically), delete. */
 export interface StorageConnector {
   /** The root URI, for messages and logs (credentials never appear in it). */
@@ -29,8 +35,11 @@ export interface StorageConnector {
   list(prefix?: string): AsyncIterable<ObjectInfo>;
   /** The object's info, or `undefined` when it does not exist. */
   stat(key: string): Promise<ObjectInfo | undefined>;
-  /** Streams the object's bytes. Fails with `ConnectorError` code `NOT_FOUND` when it does not exist. */
-  read(key: string): Promise<Readable>;
+  /**
+   * Streams the object's bytes, or only those of `range` (a range past the end gives what exists
+   * of it). Fails with `ConnectorError` code `NOT_FOUND` when the object does not exist.
+   */
+  read(key: string, range?: ByteRange): Promise<Readable>;
   /**
    * Writes an object atomically: readers see the old object or the whole new one, never a part.
    * A failed or interrupted write leaves nothing under `key`.
@@ -75,6 +84,13 @@ export function assertSafeKey(key: string): void {
 export interface ConnectorContext {
   /** Environment for credentials and endpoints (`process.env` unless the caller says otherwise). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether a finished write must survive a crash of the machine (an `fsync` on a filesystem).
+   * The runtime opens staging with `false`: on resume every staged object is checked against the
+   * size its unit recorded, and a unit whose objects were lost is redone, so flushing them to disk
+   * would only cost time. Connectors whose writes are always durable (object stores) ignore it.
+   */
+  durable: boolean;
 }
 
 /** Opens a connector for a root URI of the scheme it is registered for. */

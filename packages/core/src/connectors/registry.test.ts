@@ -27,15 +27,18 @@ describe('createConnectorRegistry', () => {
     close: async () => {},
   });
 
-  it('opens a registered scheme with the URI and the environment', async () => {
+  it('opens a registered scheme with the URI, the environment and durability (durable unless asked)', async () => {
     const seen: unknown[] = [];
     const registry = createConnectorRegistry().register('mem', (uri, context) => {
-      seen.push(uri, context.env.TOKEN);
+      seen.push(uri, context.env.TOKEN, context.durable);
       return fake(uri);
     });
     const connector = await registry.open('mem://bucket/', { env: { TOKEN: 't' } });
     expect(connector.uri).toBe('mem://bucket/');
-    expect(seen).toEqual(['mem://bucket/', 't']);
+    expect(seen).toEqual(['mem://bucket/', 't', true]);
+    seen.length = 0;
+    await registry.open('mem://staging/', { env: {}, durable: false });
+    expect(seen).toEqual(['mem://staging/', undefined, false]);
     expect(registry.schemes()).toEqual(['mem']);
   });
 

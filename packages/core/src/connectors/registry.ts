@@ -37,7 +37,7 @@ export function createConnectorRegistry(factories: Record<string, ConnectorFacto
         const known = [...table.keys()].sort().join(', ') || 'none';
         throw new ConnectorError('UNSUPPORTED_SCHEME', `no connector for "${scheme}://" (in ${uri}); registered schemes: ${known}`);
       }
-      return factory(uri, { env: context.env ?? process.env });
+      return factory(uri, { env: context.env ?? process.env, durable: context.durable ?? true });
     },
   };
   return registry;

@@ -2,20 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { StorageConnector } from '../connectors/connector.js';
 import { listKeys, recording, tempStore } from './__fixtures__/kit.js';
 import { countDuplicates } from './duplicates.js';
+import type { KeyRunRef } from './duplicates.js';
 import { KeyDigests } from './key-hash.js';
+import { encodeKeyRun, KEY_RUN_HEADER_BYTES } from './key-run.js';
 
-/** A sorted run of the given 64-bit digests, as an extract unit writes it. */
+/** The key run of the given 64-bit digests, as an extract unit writes it. */
 function run(digests: readonly (number | bigint)[]): Buffer {
-  const sorted = digests.map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const out = Buffer.alloc(sorted.length * 8);
-  sorted.forEach((d, i) => out.writeBigUInt64BE(d, i * 8));
-  return out;
+  return encodeKeyRun(BigUint64Array.from(digests.map(BigInt)).sort());
 }
 
-async function stageRuns(staging: StorageConnector, runs: readonly Buffer[]): Promise<string[]> {
-  const keys = runs.map((_, i) => `keys/run-${String(i).padStart(5, "0")}.bin`);
-  await Promise.all(runs.map((bytes, i) => staging.write(keys[i]!, bytes)));
-  return keys;
+const countOf = (bytes: Buffer) => (bytes.length - KEY_RUN_HEADER_BYTES) / 8;
+
+async function stageRuns(staging: StorageConnector, runs: readonly Buffer[]): Promise<KeyRunRef[]> {
+  const refs = runs.map((bytes, i) => ({ key: `keys/run-${String(i).padStart(5, '0')}.keys`, count: countOf(bytes) }));
+  await Promise.all(runs.map((bytes, i) => staging.write(refs[i]!.key, bytes)));
+  return refs;
 }
 
 /** A tiny deterministic PRNG, so failures reproduce. */
@@ -42,11 +43,26 @@ describe('countDuplicates', () => {
     ['the largest digests', [[2n ** 64n - 1n, 2n ** 64n - 1n, 0n]], { keys: 3, duplicates: 1 }],
   ])('%s', async (_, digests, expected) => {
     const { store } = await tempStore('dups');
-    const keys = await stageRuns(store, digests.map(run));
-    expect(await countDuplicates(store, keys, 'keys/_merge/t')).toEqual(expected);
+    const refs = await stageRuns(store, digests.map(run));
+    expect(await countDuplicates(store, refs, 'keys/_merge/t')).toEqual(expected);
+    // The same with room for one digest at a time: every top byte is merged as streams.
+    expect(await countDuplicates(store, refs, 'keys/_merge/t', { memoryBytes: 8, fanIn: 2 })).toEqual(expected);
   });
 
-  it('merges more than 64 runs in intermediate rounds and deletes the intermediate runs', async () => {
+  it('sorts slices of top bytes in memory and writes nothing to staging then', async () => {
+    const { store } = await tempStore('dups');
+    const staging = recording(store);
+    // Digests spread over all 256 top bytes, each once in run 0 and every fifth again in run 1.
+    const spread = Array.from({ length: 1000 }, (_, i) => (BigInt(i % 256) << 56n) + BigInt(i));
+    const refs = await stageRuns(staging, [run(spread), run(spread.filter((_, i) => i % 5 === 0))]);
+    staging.written.length = 0;
+    for (const memoryBytes of [8 * 4, 8 * 100, 8 * 1200, 1 << 20]) {
+      expect(await countDuplicates(staging, refs, 'keys/_merge/t', { memoryBytes })).toEqual({ keys: 1200, duplicates: 200 });
+    }
+    expect(staging.written).toEqual([]);
+  });
+
+  it('merges a top byte too big for memory in intermediate rounds and deletes the intermediate runs', async () => {
     const { store } = await tempStore('dups');
     const staging = recording(store);
     // 150 runs: digest i appears in run i and, for every third i, again in run (i + 70) % 150.
@@ -55,25 +71,26 @@ describe('countDuplicates', () => {
       runs[i]!.push(1000 + i, 5000 + i);
       if (i % 3 === 0) runs[(i + 70) % 150]!.push(1000 + i);
     }
-    const keys = await stageRuns(staging, runs.map(run));
+    const refs = await stageRuns(staging, runs.map(run));
     staging.written.length = 0;
-    expect(await countDuplicates(staging, keys, 'keys/_merge/t', 64)).toEqual({ keys: 350, duplicates: 50 });
-    expect(staging.written.sort()).toEqual(['keys/_merge/t/round-0-0.bin', 'keys/_merge/t/round-0-1.bin', 'keys/_merge/t/round-0-2.bin']);
+    // All 350 digests share top byte 0, and 100 digests' worth of memory cannot hold them.
+    expect(await countDuplicates(staging, refs, 'keys/_merge/t', { memoryBytes: 800, fanIn: 64 })).toEqual({ keys: 350, duplicates: 50 });
+    expect(staging.written.sort()).toEqual(['keys/_merge/t/top-0/round-0-0.bin', 'keys/_merge/t/top-0/round-0-1.bin', 'keys/_merge/t/top-0/round-0-2.bin']);
     expect(staging.deleted.sort()).toEqual(staging.written);
     expect(await listKeys(store, 'keys/_merge/')).toEqual([]);
     // The inputs are left alone.
-    expect(await listKeys(store, 'keys/')).toEqual(keys);
+    expect(await listKeys(store, 'keys/')).toEqual(refs.map((r) => r.key));
   });
 
   it('needs a second round beyond 64 x 64 runs', async () => {
     const { store } = await tempStore('dups');
     const staging = recording(store);
     const runs = Array.from({ length: 64 * 64 + 2 }, (_, i) => run([i % 4000]));
-    const keys = await stageRuns(staging, runs);
+    const refs = await stageRuns(staging, runs);
     staging.written.length = 0;
-    expect(await countDuplicates(staging, keys, 'scratch', 64)).toEqual({ keys: 4098, duplicates: 98 });
-    expect(staging.written.filter((k) => k.startsWith('scratch/round-0-'))).toHaveLength(65);
-    expect(staging.written.filter((k) => k.startsWith('scratch/round-1-'))).toEqual(['scratch/round-1-0.bin', 'scratch/round-1-1.bin']);
+    expect(await countDuplicates(staging, refs, 'scratch', { memoryBytes: 8, fanIn: 64 })).toEqual({ keys: 4098, duplicates: 98 });
+    expect(staging.written.filter((k) => k.startsWith('scratch/top-0/round-0-'))).toHaveLength(65);
+    expect(staging.written.filter((k) => k.startsWith('scratch/top-0/round-1-'))).toEqual(['scratch/top-0/round-1-0.bin', 'scratch/top-0/round-1-1.bin']);
     expect(await listKeys(store, 'scratch/')).toEqual([]);
   });
 
@@ -91,17 +108,26 @@ describe('countDuplicates', () => {
         digests.add(key);
         all.push(key);
       }
-      runs.push(digests.sortedBytes());
+      runs.push(encodeKeyRun(digests.sorted()));
     }
-    const keys = await stageRuns(store, runs);
-    const result = await countDuplicates(store, keys, 'keys/_merge/t');
-    expect(result).toEqual({ keys: all.length, duplicates: all.length - new Set(all).size });
-    expect(result.duplicates).toBeGreaterThan(0);
+    const refs = await stageRuns(store, runs);
+    const expected = { keys: all.length, duplicates: all.length - new Set(all).size };
+    expect(expected.duplicates).toBeGreaterThan(0);
+    // In one slice, in many, and with top bytes too big for memory merged as streams.
+    for (const options of [{}, { memoryBytes: 8 * 1000 }, { memoryBytes: 8 * 50, fanIn: 8 }]) {
+      expect(await countDuplicates(store, refs, 'keys/_merge/t', options)).toEqual(expected);
+    }
   });
 
-  it('refuses a run that is not a whole number of digests', async () => {
+  it('refuses a run whose header disagrees with its record or with its bytes', async () => {
     const { store } = await tempStore('dups');
-    const keys = await stageRuns(store, [run([1]), Buffer.alloc(7)]);
-    await expect(countDuplicates(store, keys, 'keys/_merge/t')).rejects.toThrow(/not a whole number of digests/);
+    const [good, bad] = await stageRuns(store, [run([1]), run([1, 2, 3])]);
+    await expect(countDuplicates(store, [good!, { ...bad!, count: 2 }], 'keys/_merge/t')).rejects.toThrow(
+      /key run keys\/run-00001\.keys holds 3 digests by its header, but its unit recorded 2/,
+    );
+    await store.write(bad!.key, run([1, 2, 3]).subarray(0, KEY_RUN_HEADER_BYTES + 20));
+    await expect(countDuplicates(store, [good!, bad!], 'keys/_merge/t')).rejects.toThrow(/key run keys\/run-00001\.keys is not what its header says/);
+    await store.write(bad!.key, Buffer.alloc(7));
+    await expect(countDuplicates(store, [good!, bad!], 'keys/_merge/t')).rejects.toThrow(/is not what its header says: bytes 0-1024 gave 7/);
   });
 });

@@ -8,6 +8,7 @@ import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
 import { listKeys, readBytes, readText, recording, spec, specWith, tarGz, tempStore } from './__fixtures__/kit.js';
 import { runExtractUnit } from './extract-unit.js';
+import { decodeKeyRunHeader, KEY_RUN_HEADER_BYTES } from './key-run.js';
 import type { ExtractUnitRecord } from './extract-unit.js';
 
 const SPEC = specWith(`tables:
@@ -114,11 +115,15 @@ describe('runExtractUnit: a good archive', async () => {
 
   it('stages the sorted key digests of the table', async () => {
     const run = record.keyRuns.bookings!;
-    expect(run).toEqual({ key: `keys/${ARCHIVE_ID}/bookings.bin`, count: 5 });
+    expect(run).toEqual({ key: `keys/${ARCHIVE_ID}/bookings.keys`, count: 5 });
     const bytes = await readBytes(staging, run.key);
-    expect(bytes.length).toBe(5 * 8);
-    const digests = Array.from({ length: 5 }, (_, i) => bytes.readBigUInt64BE(i * 8));
+    expect(bytes.length).toBe(KEY_RUN_HEADER_BYTES + 5 * 8);
+    // The header counts the digests per top byte; the digests follow, ascending.
+    const counts = decodeKeyRunHeader(bytes.subarray(0, KEY_RUN_HEADER_BYTES));
+    expect(counts.reduce((n, c) => n + c, 0)).toBe(5);
+    const digests = Array.from({ length: 5 }, (_, i) => bytes.readBigUInt64LE(KEY_RUN_HEADER_BYTES + i * 8));
     expect([...digests].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(digests);
+    for (const d of digests) expect(counts[Number(d >> 56n)]).toBeGreaterThan(0);
     expect(new Set(digests).size).toBe(4); // B1 twice
     expect(record.keyRuns.events).toBeUndefined();
   });
@@ -287,6 +292,6 @@ tables:
     expect(record.quarantinedMembers).toEqual([]);
     expect(record.parts[0]!.metrics.rows).toBe(0);
     expect(await readText(staging, record.parts[0]!.key)).toBe('booking_id,amount\n');
-    expect(record.keyRuns.bookings).toEqual({ key: `keys/${ARCHIVE_ID}/bookings.bin`, count: 0 });
+    expect(record.keyRuns.bookings).toEqual({ key: `keys/${ARCHIVE_ID}/bookings.keys`, count: 0 });
   });
 });

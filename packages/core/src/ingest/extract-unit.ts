@@ -22,7 +22,9 @@ import type { Logger } from '../log/logger.js';
 import type { MemberMatcher } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
 import { ByteBuilder } from './byte-builder.js';
+import type { KeyRunRef } from './duplicates.js';
 import { KeyDigests } from './key-hash.js';
+import { encodeKeyRun } from './key-run.js';
 import { planMemberLayout } from './member-layout.js';
 import type { MemberLayout } from './member-layout.js';
 import type { PartMetrics } from './part-metrics.js';
@@ -63,8 +65,8 @@ export interface ExtractUnitRecord {
   /** Why the archive was quarantined (all of it contributes nothing). */
   error?: { code: string; message: string };
   parts: ExtractedPart[];
-  /** Per table, the staging key of the sorted primary-key digests and how many there are. */
-  keyRuns: Record<string, { key: string; count: number }>;
+  /** Per table, the staging key of the primary-key digests (see `key-run.ts`) and how many there are. */
+  keyRuns: Record<string, KeyRunRef>;
   /** Members whose names do not match the member pattern. */
   unmatched: string[];
   /** Members refused by the archive reader (links, unsafe names, ...) or by normalisation. */
@@ -285,8 +287,8 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
     record.compressedBytes = stats.compressedBytes;
     record.uncompressedBytes = stats.uncompressedBytes;
     for (const [table, keys] of digests) {
-      const key = `keys/${archiveId}/${table}.bin`;
-      await ctx.staging.write(key, keys.sortedBytes());
+      const key = `keys/${archiveId}/${table}.keys`;
+      await ctx.staging.write(key, encodeKeyRun(keys.sorted()));
       record.keyRuns[table] = { key, count: keys.size };
     }
     if (quarantine) {

@@ -1,6 +1,6 @@
 /**
  * Primary-key digests: each key is reduced to 64 bits so duplicate detection across a whole day
- * holds 8 bytes per row, sorted per archive and merged as streams (see `duplicates.ts`), instead
+ * holds 8 bytes per row, sorted per archive and counted by partition (see `duplicates.ts`), instead
  * of every key string in memory. Two independent 32-bit FNV-1a-style hashes with a murmur
  * finaliser; a false duplicate needs a 64-bit collision (about 1 in 10^7 at a billion keys).
  */
@@ -83,11 +83,10 @@ export class KeyDigests {
     this.count++;
   }
 
-  /** The digests sorted ascending, as big-endian 8-byte records (so byte order is numeric order). */
-  sortedBytes(): Buffer {
-    // The 64-bit values are filled through a 32-bit view (no BigInt per key), sorted natively, and
-    // written big-endian through a DataView: about twice as fast as making a BigInt per key and
-    // writing it with writeBigUInt64BE (a radix sort in JS was slower than the native sort).
+  /** The digests as 64-bit numbers (high half first), sorted ascending; see `key-run.ts` for the file. */
+  sorted(): BigUint64Array {
+    // The 64-bit values are filled through a 32-bit view (no BigInt per key) and sorted natively
+    // (a radix sort in JS was slower than the native sort).
     const n = this.count;
     const values = new BigUint64Array(n);
     const words = new Uint32Array(values.buffer);
@@ -97,14 +96,7 @@ export class KeyDigests {
       words[2 * i + hi] = this.high[i]!;
       words[2 * i + lo] = this.low[i]!;
     }
-    values.sort();
-    const out = Buffer.allocUnsafe(n * 8);
-    const view = new DataView(out.buffer, out.byteOffset, n * 8);
-    for (let i = 0; i < n; i++) {
-      view.setUint32(i * 8, words[2 * i + hi]!);
-      view.setUint32(i * 8 + 4, words[2 * i + lo]!);
-    }
-    return out;
+    return values.sort();
   }
 }
 

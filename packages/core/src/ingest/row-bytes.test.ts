@@ -49,7 +49,7 @@ function normalise(spec: PartnerSpec, table: string, input: Buffer, splits: numb
     from = at;
   }
   tokenizer.end();
-  return { part: out.take().toString('latin1'), metrics: normaliser!.finish(input.length), keys: keys.sortedBytes().toString('hex'), reports };
+  return { part: out.take().toString('latin1'), metrics: normaliser!.finish(input.length), keys: [...keys.sorted()].join(','), reports };
 }
 
 function expectSamePaths(spec: PartnerSpec, table: string, input: Buffer) {

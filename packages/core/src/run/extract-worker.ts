@@ -55,7 +55,7 @@ if (port) {
     const context = { env: s.env };
     return Promise.all([
       registry.open(s.locations.source, context),
-      registry.open(s.locations.staging, context),
+      registry.open(s.locations.staging, { ...context, durable: false }), // see ConnectorContext.durable
       registry.open(s.locations.output, context),
     ]);
   };

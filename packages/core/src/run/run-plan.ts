@@ -12,6 +12,7 @@ import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { runExtractUnit, safeKeySegment } from '../ingest/extract-unit.js';
 import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
+import { keyRunBytes } from '../ingest/key-run.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { Plan } from '../plan/plan.js';
@@ -78,15 +79,26 @@ export function archiveId(key: string): string {
   return `${safeKeySegment(key)}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 }
 
+/** The version of what extract units stage (parts, key runs); bump it when their format changes. */
+const STAGING_LAYOUT = 2;
+
 interface ExtractState {
   specHash: string;
   record: ExtractUnitRecord;
 }
 
-async function partsExist(staging: StorageConnector, record: ExtractUnitRecord): Promise<boolean> {
-  const keys = [...record.parts.map((p) => p.key), ...Object.values(record.keyRuns).map((r) => r.key)];
-  const found = await Promise.all(keys.map((key) => staging.stat(key)));
-  return found.every((info) => info !== undefined);
+/**
+ * Whether everything the unit staged is still there, whole: staging is written without flushing
+ * to disk (see `ConnectorContext.durable`), so after a machine crash an object may be missing or
+ * cut short, and its size then differs from the one recorded.
+ */
+async function stagedIntact(staging: StorageConnector, record: ExtractUnitRecord): Promise<boolean> {
+  const expected = [
+    ...record.parts.map((p) => [p.key, p.bytes] as const),
+    ...Object.values(record.keyRuns).map((r) => [r.key, keyRunBytes(r.count)] as const),
+  ];
+  const found = await Promise.all(expected.map(([key]) => staging.stat(key)));
+  return found.every((info, i) => info?.size === expected[i]![1]);
 }
 
 const seconds = (ms: number) => roundTo(ms / 1000);
@@ -105,15 +117,15 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
   const context = { env: options.env ?? process.env };
 
   const opened: StorageConnector[] = [];
-  const open = async (uri: string) => {
-    const connector = await options.connectors.open(uri, context);
+  const open = async (uri: string, durable = true) => {
+    const connector = await options.connectors.open(uri, { ...context, durable });
     opened.push(connector);
     return connector;
   };
   try {
     const [source, staging, output, stateConnector] = [
       await open(plan.locations.source),
-      await open(plan.locations.staging),
+      await open(plan.locations.staging, false), // see ConnectorContext.durable
       await open(plan.locations.output),
       await open(plan.locations.state),
     ];
@@ -137,7 +149,8 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     progress.stage = 'extract';
     progress.archivesTotal = archives.length;
     report();
-    const specHash = fingerprint(spec);
+    // Records staged by a runtime with another staging layout are redone, not misread.
+    const specHash = fingerprint({ spec, stagingLayout: STAGING_LAYOUT });
     const matcher = compileMemberPattern(spec.members.pattern, plan.tables, spec.members.placeholders ?? {});
     const records: (ExtractUnitRecord | undefined)[] = archives.map(() => undefined);
     let reused = 0;
@@ -170,7 +183,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         const stateKey = `extract/${id}.json`;
         try {
           const previous = options.force ? undefined : await state.get<ExtractState>(stateKey);
-          if (previous && previous.specHash === specHash && previous.record.version === archive.version && (await partsExist(staging, previous.record))) {
+          if (previous && previous.specHash === specHash && previous.record.version === archive.version && (await stagedIntact(staging, previous.record))) {
             records[index] = previous.record;
             reused++;
             progress.bytesDone += previous.record.uncompressedBytes;

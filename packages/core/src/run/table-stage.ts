@@ -62,12 +62,12 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
   const { spec, table, records, output } = ctx;
   const tableSpec = spec.tables[table]!;
   const parts = records.filter((r) => r.status === 'ok').flatMap((r) => r.parts.filter((p) => p.table === table));
-  const runs = records.flatMap((r) => (r.keyRuns[table] ? [r.keyRuns[table].key] : []));
+  const runs = records.flatMap((r) => (r.keyRuns[table] ? [r.keyRuns[table]] : []));
   // Part keys and sizes alone do not identify content: a re-sent archive with a value corrected
   // in place stages parts of the same keys and sizes. The versions of the archives the parts come
   // from do, so they are part of the merge's inputs.
   const sources = records.filter((r) => r.status === 'ok' && (r.keyRuns[table] || r.parts.some((p) => p.table === table))).map((r) => [r.archiveId, r.version]);
-  const inputsHash = fingerprint({ specHash: ctx.specHash, table, parts: parts.map((p) => [p.key, p.bytes]), runs, sources });
+  const inputsHash = fingerprint({ specHash: ctx.specHash, table, parts: parts.map((p) => [p.key, p.bytes]), runs: runs.map((r) => r.key), sources });
   const stateKey = `merge/${table}.json`;
   const keys = tableOutputKeys(table);
 

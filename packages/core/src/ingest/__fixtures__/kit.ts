@@ -85,7 +85,7 @@ export function recording(store: StorageConnector): StorageConnector & { written
     deleted,
     list: (prefix) => store.list(prefix),
     stat: (key) => store.stat(key),
-    read: (key) => store.read(key),
+    read: (key, range) => store.read(key, range),
     write: (key, body) => {
       written.push(key);
       return store.write(key, body);

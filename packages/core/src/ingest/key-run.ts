@@ -1,0 +1,68 @@
+/**
+ * The key run file: one extract unit's primary-key digests for one table, as `duplicates.ts`
+ * reads them. Layout:
+ *
+ * - a header of {@link KEY_RUN_BUCKETS} little-endian u32 counts, how many digests have each
+ *   value of the top byte;
+ * - the digests, ascending, as little-endian u64 (high half first in value).
+ *
+ * Sorted order groups the digests by top byte, so the header says where each bucket's digests sit:
+ * the duplicate count reads the same range of buckets from every run with ranged reads and sorts
+ * them in memory, a slice of the day at a time. Little-endian, because that is the memory order
+ * of the machines Node runs on: a range read is sorted in place, with no per-digest conversion.
+ */
+
+/** Buckets in a run's header: one per value of a digest's top byte. */
+export const KEY_RUN_BUCKETS = 256;
+/** Size of a run's header in bytes. */
+export const KEY_RUN_HEADER_BYTES = KEY_RUN_BUCKETS * 4;
+/** Size of one digest in bytes. */
+export const KEY_DIGEST_BYTES = 8;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The size in bytes of a run file holding `count` digests. */
+export function keyRunBytes(count: number): number {
+  return KEY_RUN_HEADER_BYTES + count * KEY_DIGEST_BYTES;
+}
+
+/** The run file of `sorted` (ascending digests, as `KeyDigests.sorted()` gives them). */
+export function encodeKeyRun(sorted: BigUint64Array): Buffer {
+  const n = sorted.length;
+  const out = Buffer.allocUnsafe(KEY_RUN_HEADER_BYTES + n * KEY_DIGEST_BYTES);
+  const counts = new Uint32Array(KEY_RUN_BUCKETS);
+  // The top byte through a 32-bit view: a BigInt shift per digest costs more than the sort.
+  const words = new Uint32Array(sorted.buffer, sorted.byteOffset, n * 2);
+  const high = LITTLE_ENDIAN ? 1 : 0;
+  for (let i = 0; i < n; i++) counts[words[2 * i + high]! >>> 24]!++;
+  for (let b = 0; b < KEY_RUN_BUCKETS; b++) out.writeUInt32LE(counts[b]!, b * 4);
+  if (LITTLE_ENDIAN) {
+    Buffer.from(sorted.buffer, sorted.byteOffset, n * KEY_DIGEST_BYTES).copy(out, KEY_RUN_HEADER_BYTES);
+  } else {
+    for (let i = 0; i < n; i++) out.writeBigUInt64LE(sorted[i]!, KEY_RUN_HEADER_BYTES + i * KEY_DIGEST_BYTES);
+  }
+  return out;
+}
+
+/** The per-bucket counts from a run's header bytes. */
+export function decodeKeyRunHeader(header: Buffer): Uint32Array {
+  if (header.length !== KEY_RUN_HEADER_BYTES) {
+    throw new Error(`bug: a key run header is ${header.length} bytes, expected ${KEY_RUN_HEADER_BYTES}`);
+  }
+  const counts = new Uint32Array(KEY_RUN_BUCKETS);
+  for (let b = 0; b < KEY_RUN_BUCKETS; b++) counts[b] = header.readUInt32LE(b * 4);
+  return counts;
+}
+
+/**
+ * Digests read as little-endian u64 bytes, as numbers to sort: a view when the machine is
+ * little-endian, else a converted copy. `bytes` must start at a multiple of 8 in its buffer.
+ */
+export function digestsOf(bytes: Uint8Array): BigUint64Array {
+  const n = bytes.length / KEY_DIGEST_BYTES;
+  if (LITTLE_ENDIAN) return new BigUint64Array(bytes.buffer, bytes.byteOffset, n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const values = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) values[i] = view.getBigUint64(i * KEY_DIGEST_BYTES, true);
+  return values;
+}
