@@ -3,15 +3,17 @@ import { defineConfig } from 'vitest/config';
 
 // Tests import the packages' sources directly, so a test run never depends on a stale build;
 // end-to-end tests drive the built CLI (`pnpm test` builds first).
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@partner-ingest/core': src('core'),
-      '@partner-ingest/connectors': src('connectors'),
-      '@partner-ingest/cli': src('cli'),
-    },
+    // Exact matches: `@partner-ingest/core/connectors` is a subpath export of its own.
+    alias: [
+      { find: /^@partner-ingest\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@partner-ingest\/core\/connectors$/, replacement: src('core/src/connectors/index.ts') },
+      { find: /^@partner-ingest\/connectors$/, replacement: src('connectors/src/index.ts') },
+      { find: /^@partner-ingest\/cli$/, replacement: src('cli/src/index.ts') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'tests/**/*.test.ts'],

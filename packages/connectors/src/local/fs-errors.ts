@@ -3,7 +3,7 @@
  * full path, and what to check next. Kept apart from the connector so it can be tested on its own
  * (permission errors cannot be provoked when the tests run as root).
  */
-import { ConnectorError } from '@partner-ingest/core';
+import { ConnectorError } from '@partner-ingest/core/connectors';
 
 /** What the connector was doing when the filesystem failed, for the message. */
 export type FsAction = 'list' | 'stat' | 'read' | 'write' | 'delete';

@@ -16,8 +16,8 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConnectorError, assertSafeKey } from '@partner-ingest/core';
-import type { ConnectorFactory, ObjectInfo, StorageConnector } from '@partner-ingest/core';
+import { ConnectorError, assertSafeKey } from '@partner-ingest/core/connectors';
+import type { ConnectorFactory, ObjectInfo, StorageConnector } from '@partner-ingest/core/connectors';
 import { errnoCode, toConnectorError } from './fs-errors.js';
 
 /** Options of the local filesystem connector. */
