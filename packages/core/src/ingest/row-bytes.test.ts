@@ -150,6 +150,70 @@ describe('RowNormaliser.rowBytes', () => {
     expect(result.metrics.typeErrorSamples).toHaveLength(10);
   });
 
+  // Members whose fields are already in canonical order, as most are: mixed line ends, nulls,
+  // quoting and values to rewrite between plain rows.
+  const inOrder = specWith(`csv: { delimiter: ",", quote: '"', encoding: utf-8, header: true, nullValues: ["", "NULL", "\\\\N"] }
+tables:
+  bookings:
+    primaryKey: [booking_id, note]
+    onNewColumn: keep
+    columns:
+      booking_id: { from: BKG_ID, type: string }
+      hotel_id: { from: HOTEL_ID, type: integer }
+      checkin: { from: CHK_IN_DT, type: date }
+      amount: { from: AMT, type: decimal }
+      refundable: { from: REFUNDABLE, type: boolean }
+      note: { from: NOTE, type: string }
+      booked_at: { from: BOOKED_TS, type: timestamp }
+      local: { from: LOCAL, type: date, format: dd.MM.yyyy }
+`);
+
+  it('matches the string path on a member in canonical column order (CR, CRLF and missing line ends, formatted dates)', () => {
+    const input = Buffer.concat([
+      Buffer.from('\ufeffBKG_ID,HOTEL_ID,CHK_IN_DT,AMT,REFUNDABLE,NOTE,BOOKED_TS,LOCAL,Extra Col\n', 'utf8'),
+      Buffer.from(
+        [
+          'B1,1,2026-11-22,10.50,true,hi,2026-11-22T03:04:14Z,22.11.2026,x',
+          'B2,2,2026-11-23,1,false,ho,2026-11-22T03:04:15Z,,y',
+          'B3,NULL,\\N,,Yes,"quoted, needs it",2026-11-22T03:04:14Z,01.02.2026,"plain"',
+          '"B4",0004,"2026-11-22",+1.,1,Köln,2026-11-22 03:04:14,1.1.2026,',
+          'B5,x,2026-02-30,1e5,maybe,a"b,bad,32.01.2026,😀',
+          '',
+          'B6,6,2026-11-22,6,true,ok,2026-11-22T03:04:14Z,22.11.2026,z\r',
+          'B7,7,2026-11-22,7,true,crlf,2026-11-22T03:04:14Z,22.11.2026,z\r',
+          'B8,8,2026-11-22,8,true,"mid\nline",2026-11-22T03:04:14Z,22.11.2026,"last"',
+          '"B9"x,9,2026-11-22,9,true,malformed,2026-11-22T03:04:14Z,22.11.2026,z',
+          'B10,10,2026-11-22,10,true,too,few',
+          'B11,11,2026-11-22,11,true,,2026-11-22T03:04:14Z,22.11.2026,',
+          ',12,2026-11-22,12,true,null key,2026-11-22T03:04:14Z,22.11.2026,w',
+          'B1,13,2026-11-22,13,true,hi,2026-11-22T03:04:14Z,22.11.2026,dup key',
+          'Bé,14,2026-11-22,14,true,Ünïcödé,2026-11-22T03:04:14Z,22.11.2026,ü',
+          'B15,15,2026-11-22,15,TRUE,""x"",2026-11-22T03:04:14Z,22.11.2026,a',
+        ].join('\n'),
+        'utf8',
+      ),
+      Buffer.from('\nB16,16,2026-11-22,16,true,bad \xff utf-8,2026-11-22T03:04:14Z,22.11.2026,\xc3\r\n', 'latin1'),
+      Buffer.from('B17,17,2026-11-22,17,true,no line end,2026-11-22T03:04:14Z,22.11.2026,end', 'utf8'),
+    ]);
+    const result = expectSamePaths(inOrder, 'bookings', input);
+    expect(result.metrics.rows).toBe(14);
+    expect(result.metrics.malformedRows).toBe(3); // "B9"x, B10 (too few fields), B15's ""x
+    expect(result.metrics.typeErrorSamples.length).toBeGreaterThan(4);
+    expect(result.metrics.nullKeys).toBe(2); // B11 (no note) and the row without a booking id
+    expect(result.keys.split(',')).toHaveLength(result.metrics.rows - 2);
+    expect(result.part).toContain('\nB1,1,2026-11-22,10.50,true,hi,2026-11-22T03:04:14Z,2026-11-22,x\nB2,2,');
+    expect(result.part).not.toContain('\r');
+  });
+
+  it('writes a member that is already canonical back unchanged', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `B${i},${i},2026-11-${String((i % 28) + 1).padStart(2, '0')},${i}.5,${i % 2 ? 'true' : 'false'},n ${i},2026-11-22T03:04:14Z,,c${i}`);
+    const body = `${rows.join('\n')}\n`;
+    const input = Buffer.from(`BKG_ID,HOTEL_ID,CHK_IN_DT,AMT,REFUNDABLE,NOTE,BOOKED_TS,LOCAL,EXTRA\n${body}`);
+    const result = expectSamePaths(inOrder, 'bookings', input);
+    expect(result.part).toBe(`booking_id,hotel_id,checkin,amount,refundable,note,booked_at,local,extra\n${body}`);
+    expect(result.metrics.nulls).toMatchObject({ local: 50, booking_id: 0 });
+  });
+
   it.each(['utf-8', 'latin1'] as const)('matches the string path with non-ASCII null tokens (%s)', (encoding) => {
     const spec = specWith(`csv: { delimiter: ";", quote: '"', encoding: ${encoding}, header: true, nullValues: ["N/A", "ø", "—", "Ü", ""] }
 tables:
