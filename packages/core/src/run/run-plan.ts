@@ -21,7 +21,7 @@ import { bottleneckHints, formatSummaryText, roundTo, summaryKeys } from '../rep
 import type { RunSummary, TableSummary } from '../report/summary.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
-import { ExtractPool } from './extract-pool.js';
+import { TaskPool } from './task-pool.js';
 import { postCheck } from './post-check.js';
 import { fingerprint, StateStore } from './state-store.js';
 import { runTableStage } from './table-stage.js';
@@ -117,6 +117,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
   const context = { env: options.env ?? process.env };
 
   const opened: StorageConnector[] = [];
+  let pool: TaskPool | undefined;
   const open = async (uri: string, durable = true) => {
     const connector = await options.connectors.open(uri, { ...context, durable });
     opened.push(connector);
@@ -156,9 +157,9 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     let reused = 0;
     const extractStart = Date.now();
     const cpu = new PQueue({ concurrency });
-    const pool =
-      options.connectorsModule && ExtractPool.available() && archives.length > 1
-        ? new ExtractPool(
+    pool =
+      options.connectorsModule && TaskPool.available() && archives.length > 1
+        ? new TaskPool(
             Math.min(concurrency, archives.length),
             {
               spec,
@@ -189,7 +190,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
             progress.bytesDone += previous.record.uncompressedBytes;
           } else {
             const record = pool
-              ? await pool.run(archive, id)
+              ? await pool.extract(archive, id)
               : await runExtractUnit({
                   spec,
                   matcher,
@@ -219,8 +220,6 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       });
     });
     await cpu.onIdle();
-    options.signal?.removeEventListener('abort', abortPool);
-    await pool?.close();
     const done = records.filter((r): r is ExtractUnitRecord => r !== undefined);
     stages.extract = {
       duration_sec: seconds(Date.now() - extractStart),
@@ -241,7 +240,18 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         plan.tables.map((table) =>
           io.add(async () => {
             try {
-              return await runTableStage({ spec, specHash, table, records: done, staging, output, state, logger, force: options.force ?? false });
+              return await runTableStage({
+                spec,
+                specHash,
+                table,
+                records: done,
+                staging,
+                output,
+                state,
+                logger,
+                force: options.force ?? false,
+                ...(pool ? { merge: (name, parts, runs) => pool!.merge(name, parts, runs) } : {}),
+              });
             } catch (error) {
               failures.push({ task: `merge:${table}`, message: (error as Error).message });
               logger.error('merge failed', { table, error: (error as Error).message });
@@ -258,6 +268,8 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       for (const table of plan.tables) failures.push({ task: `merge:${table}`, message: 'not run: an earlier task failed, so the day is incomplete; re-run once it is fixed' });
     }
     stages.merge = { duration_sec: seconds(Date.now() - mergeStart), tables: tables.length };
+    options.signal?.removeEventListener('abort', abortPool);
+    await pool?.close();
 
     // summary
     progress.stage = 'summary';
@@ -326,6 +338,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     logger.info('run finished', { runId, status: summary.status, tables: tables.length, failures: failures.length });
     return { status: summary.status, exitCode: summary.exit_code === 0 ? 0 : 1, summary, summaryKeys: keys };
   } finally {
+    await pool?.close();
     await Promise.all(opened.map((connector) => connector.close().catch(() => {})));
   }
 }

@@ -4,16 +4,17 @@
  * and `_SUCCESS` last, then judge the figures.
  */
 import type { StorageConnector } from '../connectors/connector.js';
-import { countDuplicates } from '../ingest/duplicates.js';
-import type { DuplicateCount } from '../ingest/duplicates.js';
-import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
-import { mergeTable, tableOutputKeys } from '../ingest/merge-table.js';
+import type { DuplicateCount, KeyRunRef } from '../ingest/duplicates.js';
+import type { ExtractedPart, ExtractUnitRecord } from '../ingest/extract-unit.js';
+import { tableOutputKeys } from '../ingest/merge-table.js';
 import type { MergedTable } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
 import { judgeTable } from '../quality/dqa.js';
 import type { TableSummary } from '../report/summary.js';
 import { roundTo } from '../report/summary.js';
 import type { PartnerSpec } from '../spec/schema.js';
+import { mergeWork } from './merge-work.js';
+import type { MergeWorkResult } from './merge-work.js';
 import { fingerprint } from './state-store.js';
 import type { StateStore } from './state-store.js';
 
@@ -34,6 +35,8 @@ export interface TableStageContext {
   state: StateStore;
   logger: Logger;
   force: boolean;
+  /** Runs {@link mergeWork} elsewhere (a worker thread); by default it runs here with `staging` and `output`. */
+  merge?: (table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]) => Promise<MergeWorkResult>;
 }
 
 const uniq = (items: string[]) => [...new Set(items)].sort();
@@ -60,7 +63,6 @@ export function schemaDocument(spec: PartnerSpec, table: string, merged: MergedT
 export async function runTableStage(ctx: TableStageContext): Promise<TableSummary> {
   const started = new Date();
   const { spec, table, records, output } = ctx;
-  const tableSpec = spec.tables[table]!;
   const parts = records.filter((r) => r.status === 'ok').flatMap((r) => r.parts.filter((p) => p.table === table));
   const runs = records.flatMap((r) => (r.keyRuns[table] ? [r.keyRuns[table]] : []));
   // Part keys and sizes alone do not identify content: a re-sent archive with a value corrected
@@ -81,11 +83,7 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
   } else {
     // Withdraw the marker first: from here until the new one, readers must not trust this table.
     await output.delete(keys.success);
-    // Copying parts is IO, counting duplicates is CPU: run them side by side.
-    [merged, duplicates] = await Promise.all([
-      mergeTable(table, tableSpec, parts, ctx.staging, output),
-      tableSpec.primaryKey ? countDuplicates(ctx.staging, runs, `keys/_merge/${table}`) : Promise.resolve(null),
-    ]);
+    ({ merged, duplicates } = ctx.merge ? await ctx.merge(table, parts, runs) : await mergeWork(spec, table, parts, runs, ctx.staging, output));
     await output.write(keys.schema, schemaDocument(spec, table, merged));
     await output.write(keys.success, `${JSON.stringify({ table, rows: merged.metrics.rows, bytes: merged.data.size })}\n`);
     await ctx.state.put(stateKey, { inputsHash, merged, duplicates } satisfies MergeState);

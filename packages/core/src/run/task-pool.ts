@@ -1,22 +1,34 @@
 /**
- * A pool of worker threads for extract units, so inflating and tokenising use every core: the
- * main thread only lists, schedules and merges. Each worker holds its own connectors (opened from
- * a registry module, since connector objects cannot cross threads) and runs one unit at a time.
+ * A pool of worker threads for extract units and table merges, so inflating, tokenising and
+ * copying use every core: the main thread only lists, schedules and judges. Each worker holds its
+ * own connectors (opened from a registry module, since connector objects cannot cross threads)
+ * and runs one task at a time.
+ *
+ * Merges run here too, not on the main thread, because of V8's garbage collector: the main
+ * thread's heap holds the whole CLI (~14 MB), and streaming buffers through a heap of that size
+ * made V8 run a full mark-compact every ~60 ms (~100 during the 1 GB merge, ~0.9 s of CPU);
+ * a worker's heap stays small enough not to (see `docs/architecture.md`).
  */
 import { Worker } from 'node:worker_threads';
 import type { ObjectInfo } from '../connectors/connector.js';
-import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
+import type { KeyRunRef } from '../ingest/duplicates.js';
+import type { ExtractedPart, ExtractUnitRecord } from '../ingest/extract-unit.js';
 import type { Logger } from '../log/logger.js';
-import type { WorkerMessage, WorkerSetup } from './extract-worker.js';
+import type { MergeWorkResult } from './merge-work.js';
+import type { WorkerMessage, WorkerSetup, WorkerTask } from './task-worker.js';
 
-/** Runs extract units on worker threads. */
-export class ExtractPool {
+/** Tasks as the pool takes them: without their id, which it assigns. */
+type Task = WorkerTask extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
+
+/** Runs extract units and table merges on worker threads. */
+export class TaskPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
   private readonly waiting: ((worker: Worker) => void)[] = [];
-  private readonly pending = new Map<number, { resolve(record: ExtractUnitRecord): void; reject(error: Error): void }>();
+  private readonly pending = new Map<number, { resolve(result: unknown): void; reject(error: Error): void }>();
   private nextId = 0;
   private closing = false;
+  private closed: Promise<void> | undefined;
 
   constructor(
     size: number,
@@ -30,33 +42,33 @@ export class ExtractPool {
   private spawn(): Worker {
     // A small young generation keeps each worker near 20 MB instead of 60 MB at the same speed
     // (measured: peak RSS of a 2-worker run 243 MB -> 209 MB, wall time unchanged).
-    const worker = new Worker(new URL('./extract-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-    let unit: number | undefined;
+    const worker = new Worker(new URL('./task-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    let task: number | undefined;
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'bytes') this.onBytes(message.bytes);
       else if (message.type === 'log') this.logger[message.level](message.message, message.fields);
-      else if (message.type === 'started') unit = message.id;
+      else if (message.type === 'started') task = message.id;
       else {
-        unit = undefined;
+        task = undefined;
         const waiter = this.pending.get(message.id);
         this.pending.delete(message.id);
-        if (message.type === 'done') waiter?.resolve(message.record as ExtractUnitRecord);
+        if (message.type === 'done') waiter?.resolve(message.result);
         else waiter?.reject(new Error(message.message));
         this.release(worker);
       }
     });
     const lost = (error: Error) => {
-      // A worker that dies fails its unit (a re-run redoes it) and is replaced.
+      // A worker that dies fails its task (a re-run redoes it) and is replaced.
       if (this.closing) return;
       this.workers.splice(this.workers.indexOf(worker), 1);
-      if (unit !== undefined) {
-        this.pending.get(unit)?.reject(error);
-        this.pending.delete(unit);
+      if (task !== undefined) {
+        this.pending.get(task)?.reject(error);
+        this.pending.delete(task);
       }
       this.release(this.spawn());
     };
     worker.on('error', lost);
-    worker.on('exit', (code) => lost(new Error(`the extract worker exited with code ${code}`)));
+    worker.on('exit', (code) => lost(new Error(`a worker thread exited with code ${code}`)));
     worker.postMessage({ setup: this.setup });
     this.workers.push(worker);
     return worker;
@@ -79,25 +91,40 @@ export class ExtractPool {
   }
 
   /** Runs one extract unit on the next free worker. */
-  async run(archive: ObjectInfo, archiveId: string): Promise<ExtractUnitRecord> {
+  async extract(archive: ObjectInfo, archiveId: string): Promise<ExtractUnitRecord> {
+    return (await this.run({ kind: 'extract', archive, archiveId })) as ExtractUnitRecord;
+  }
+
+  /** Merges one table's parts and counts its duplicates on the next free worker. */
+  async merge(table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult> {
+    return (await this.run({ kind: 'merge', table, parts: [...parts], runs: [...runs] })) as MergeWorkResult;
+  }
+
+  private async run(task: Task): Promise<unknown> {
     const worker = await this.acquire();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ task: { id, archive, archiveId } });
+      worker.postMessage({ task: { ...task, id } });
     });
   }
 
-  /** Stops at once: pending units fail with `reason` and the threads are terminated. */
+  /** Stops at once: pending tasks fail with `reason` and the threads are terminated. */
   async abort(reason: Error): Promise<void> {
     this.closing = true;
     for (const waiter of this.pending.values()) waiter.reject(reason);
     this.pending.clear();
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    this.closed ??= Promise.all(this.workers.map((worker) => worker.terminate())).then(() => {});
+    await this.closed;
   }
 
-  /** Closes connectors in every worker and ends the threads. */
-  async close(): Promise<void> {
+  /** Closes connectors in every worker and ends the threads; later calls wait for the first. */
+  close(): Promise<void> {
+    this.closed ??= this.closeWorkers();
+    return this.closed;
+  }
+
+  private async closeWorkers(): Promise<void> {
     this.closing = true;
     await Promise.all(
       this.workers.map(

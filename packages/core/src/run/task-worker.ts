@@ -1,16 +1,23 @@
 /**
- * The worker-thread side of the extract pool: opens connectors from a registry module, runs
- * extract units it is sent, and posts back each unit's record (plain data) plus byte progress.
- * Only references travel between threads: the spec, URIs and the archive's key and version.
+ * The worker-thread side of the task pool: opens connectors from a registry module, runs the
+ * extract units and table merges it is sent, and posts back each result (plain data) plus byte
+ * progress. Only references travel between threads: the spec, URIs, keys and versions.
+ *
+ * Keep this module's imports to what those tasks need: with the core's spec and logging
+ * libraries in a worker's heap, V8 ran a full mark-compact every few MB of input (see
+ * `docs/architecture.md`).
  */
 import { parentPort } from 'node:worker_threads';
 import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { KeyRunRef } from '../ingest/duplicates.js';
 import { runExtractUnit } from '../ingest/extract-unit.js';
+import type { ExtractedPart } from '../ingest/extract-unit.js';
 import type { Logger } from '../log/logger.js';
 import type { ArchiveLimits } from '../archive/limits.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
+import { mergeWork } from './merge-work.js';
 
 /** Sent once to a new worker. */
 export interface WorkerSetup {
@@ -23,19 +30,17 @@ export interface WorkerSetup {
   limits?: Partial<ArchiveLimits>;
 }
 
-/** One unit of work. */
-export interface WorkerTask {
-  id: number;
-  archive: ObjectInfo;
-  archiveId: string;
-}
+/** One task: an extract unit, or the data half of a table's merge (see `merge-work.ts`). */
+export type WorkerTask =
+  | { id: number; kind: 'extract'; archive: ObjectInfo; archiveId: string }
+  | { id: number; kind: 'merge'; table: string; parts: ExtractedPart[]; runs: KeyRunRef[] };
 
 /** What a worker posts back. */
 export type WorkerMessage =
   | { type: 'started'; id: number }
   | { type: 'bytes'; bytes: number }
   | { type: 'log'; level: keyof Logger; message: string; fields?: Record<string, unknown> }
-  | { type: 'done'; id: number; record: unknown }
+  | { type: 'done'; id: number; result: unknown }
   | { type: 'failed'; id: number; message: string };
 
 const port = parentPort;
@@ -80,6 +85,11 @@ if (port) {
     void (async () => {
       try {
         const [source, staging, output] = await connectors!;
+        if (task.kind === 'merge') {
+          const result = await mergeWork(setup!.spec, task.table, task.parts, task.runs, staging, output);
+          port.postMessage({ type: 'done', id: task.id, result });
+          return;
+        }
         let pending = 0;
         const record = await runExtractUnit({
           spec: setup!.spec,
@@ -101,7 +111,7 @@ if (port) {
           },
         });
         if (pending > 0) port.postMessage({ type: 'bytes', bytes: pending });
-        port.postMessage({ type: 'done', id: task.id, record });
+        port.postMessage({ type: 'done', id: task.id, result: record });
       } catch (error) {
         port.postMessage({ type: 'failed', id: task.id, message: (error as Error).message });
       }
