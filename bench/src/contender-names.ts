@@ -1,0 +1,10 @@
+// The contenders' names in report order: the one list that argument parsing, scheduling and the
+// report agree on. Definitions (commands, checks) live in contenders.ts.
+
+export const CONTENDER_NAMES = ['floor', 'shell', 'duckdb-naive', 'duckdb-tuned', 'partner-ingest', 'partner-ingest-c1'] as const;
+
+export type ContenderName = (typeof CONTENDER_NAMES)[number];
+
+export function isContenderName(name: string): name is ContenderName {
+  return (CONTENDER_NAMES as readonly string[]).includes(name);
+}

@@ -1,0 +1,43 @@
+// Writes a bench's results: results/<size>-<timestamp>.json with every raw run, and
+// results/latest-<size>.md with the report. Both are committed, so results can be compared
+// across changes; the JSON is the record, the markdown the view. A partial run (--only) writes
+// its JSON but leaves latest-<size>.md to the last complete comparison.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BenchOptions } from './args.js';
+import type { ContenderCommand } from './contenders.js';
+import type { DataInfo, MachineInfo } from './report-format.js';
+import type { ContenderSummary, RunMeasurement } from './summary.js';
+import type { TargetCheck } from './targets.js';
+
+export interface BenchRecord {
+  size: string;
+  startedAt: string;
+  finishedAt: string;
+  options: BenchOptions;
+  machine: MachineInfo;
+  data: DataInfo;
+  /** How each contender was run; <work> and <archives.list> stand for the per-run paths. */
+  contenders: { name: string; description: string; command: ContenderCommand }[];
+  summaries: ContenderSummary[];
+  targets: TargetCheck[];
+  /** Every measured run in the order it ran. */
+  runs: RunMeasurement[];
+}
+
+/** 2026-11-23T16:05:17.123Z -> 20261123T160517Z: ISO 8601 basic format, safe in file names. */
+export function fileTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+/** Writes the JSON, and the markdown unless it is null; returns the paths written. */
+export async function writeResults(dir: string, record: BenchRecord, markdown: string | null): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, `${record.size}-${fileTimestamp(new Date(record.startedAt))}.json`);
+  await writeFile(json, JSON.stringify(record, null, 2) + '\n');
+  if (markdown === null) return [json];
+  const md = join(dir, `latest-${record.size}.md`);
+  await writeFile(md, markdown);
+  return [json, md];
+}
