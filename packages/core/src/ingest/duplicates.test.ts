@@ -62,6 +62,51 @@ describe('countDuplicates', () => {
     expect(staging.written).toEqual([]);
   });
 
+  it('compacts many small runs into fewer before reading slices, and deletes the compacted runs', async () => {
+    const random = prng(7);
+    const { store } = await tempStore('dups');
+    const staging = recording(store);
+    const all: string[] = [];
+    const runs: Buffer[] = [];
+    for (let r = 0; r < 60; r++) {
+      const digests = new KeyDigests();
+      for (let i = 0; i < 40; i++) {
+        const key = `K${Math.floor(random() * 1800)}`;
+        digests.add(key);
+        all.push(key);
+      }
+      runs.push(encodeKeyRun(digests.sorted()));
+    }
+    const refs = await stageRuns(staging, runs);
+    const expected = { keys: 2400, duplicates: 2400 - new Set(all).size };
+    // 60 runs x 5 slices of 500 digests = 300 ranged reads: over 50, so groups of up to 500
+    // digests (12 runs) are compacted into 5 runs first.
+    staging.written.length = 0;
+    const read: string[] = [];
+    const counting = { ...staging, read: (key: string, range?: { start: number; end: number }) => (read.push(key), staging.read(key, range)) };
+    expect(await countDuplicates(counting, refs, 'keys/_merge/t', { memoryBytes: 8 * 500, maxRangeReads: 50 })).toEqual(expected);
+    expect(staging.written.sort()).toEqual(['0', '1', '2', '3', '4'].map((g) => `keys/_merge/t/compact-0-${g}.keys`));
+    expect(staging.deleted.sort()).toEqual(staging.written);
+    expect(await listKeys(store, 'keys/_merge/')).toEqual([]);
+    // 60 headers + 60 whole runs while compacting, then 5 runs x 5 slices at most.
+    expect(read.length).toBeLessThanOrEqual(60 + 60 + 25);
+    // Without compaction, the same answer with one read per run and slice.
+    read.length = 0;
+    expect(await countDuplicates(counting, refs, 'keys/_merge/t', { memoryBytes: 8 * 500 })).toEqual(expected);
+    expect(read.length).toBe(60 + 60 * 5);
+  });
+
+  it('falls back to merging streams when runs are already as big as memory allows', async () => {
+    const { store } = await tempStore('dups');
+    const staging = recording(store);
+    // Three runs of 4 digests in one top byte, with 2 digests of memory: nothing to compact.
+    const refs = await stageRuns(staging, [run([1, 2, 3, 4]), run([3, 4, 5, 6]), run([6, 7, 8, 9])]);
+    staging.written.length = 0;
+    expect(await countDuplicates(staging, refs, 'keys/_merge/t', { memoryBytes: 16, maxRangeReads: 1, fanIn: 2 })).toEqual({ keys: 12, duplicates: 3 });
+    expect(staging.written.every((k) => k.startsWith('keys/_merge/t/top-0/'))).toBe(true);
+    expect(await listKeys(store, 'keys/_merge/')).toEqual([]);
+  });
+
   it('merges a top byte too big for memory in intermediate rounds and deletes the intermediate runs', async () => {
     const { store } = await tempStore('dups');
     const staging = recording(store);

@@ -28,20 +28,26 @@ export function keyRunBytes(count: number): number {
 
 /** The run file of `sorted` (ascending digests, as `KeyDigests.sorted()` gives them). */
 export function encodeKeyRun(sorted: BigUint64Array): Buffer {
+  return Buffer.concat(keyRunPieces(sorted));
+}
+
+/**
+ * The run file of `sorted` as its header and its digests, the digests a view of `sorted` on a
+ * little-endian machine: to write a big run without copying it first.
+ */
+export function keyRunPieces(sorted: BigUint64Array): [header: Buffer, digests: Uint8Array] {
   const n = sorted.length;
-  const out = Buffer.allocUnsafe(KEY_RUN_HEADER_BYTES + n * KEY_DIGEST_BYTES);
+  const header = Buffer.allocUnsafe(KEY_RUN_HEADER_BYTES);
   const counts = new Uint32Array(KEY_RUN_BUCKETS);
   // The top byte through a 32-bit view: a BigInt shift per digest costs more than the sort.
   const words = new Uint32Array(sorted.buffer, sorted.byteOffset, n * 2);
   const high = LITTLE_ENDIAN ? 1 : 0;
   for (let i = 0; i < n; i++) counts[words[2 * i + high]! >>> 24]!++;
-  for (let b = 0; b < KEY_RUN_BUCKETS; b++) out.writeUInt32LE(counts[b]!, b * 4);
-  if (LITTLE_ENDIAN) {
-    Buffer.from(sorted.buffer, sorted.byteOffset, n * KEY_DIGEST_BYTES).copy(out, KEY_RUN_HEADER_BYTES);
-  } else {
-    for (let i = 0; i < n; i++) out.writeBigUInt64LE(sorted[i]!, KEY_RUN_HEADER_BYTES + i * KEY_DIGEST_BYTES);
-  }
-  return out;
+  for (let b = 0; b < KEY_RUN_BUCKETS; b++) header.writeUInt32LE(counts[b]!, b * 4);
+  if (LITTLE_ENDIAN) return [header, new Uint8Array(sorted.buffer, sorted.byteOffset, n * KEY_DIGEST_BYTES)];
+  const digests = Buffer.allocUnsafe(n * KEY_DIGEST_BYTES);
+  for (let i = 0; i < n; i++) digests.writeBigUInt64LE(sorted[i]!, i * KEY_DIGEST_BYTES);
+  return [header, digests];
 }
 
 /** The per-bucket counts from a run's header bytes. */
