@@ -35,7 +35,10 @@ export interface TableStageContext {
   state: StateStore;
   logger: Logger;
   force: boolean;
-  /** Runs {@link mergeWork} elsewhere (a worker thread); by default it runs here with `staging` and `output`. */
+  /**
+   * Runs the data half of the merge (`run/merge-work.ts`) elsewhere, e.g. on a worker thread; by
+   * default it runs here with `staging` and `output`.
+   */
   merge?: (table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]) => Promise<MergeWorkResult>;
 }
 
