@@ -1,7 +1,7 @@
 /**
  * The heavy half of merge:<table>: copy the table's parts into the merged file and count its
- * primary-key duplicates, side by side (the copy is IO, the count CPU). Runs on a worker thread
- * of the task pool when there is one, so the main thread only schedules and judges.
+ * primary-key duplicates. With a task pool these are two tasks on worker threads, so the main
+ * thread only schedules and judges, and a big table's copy and count run on different cores.
  */
 import type { StorageConnector } from '../connectors/connector.js';
 import { countDuplicates } from '../ingest/duplicates.js';
@@ -18,7 +18,17 @@ export interface MergeWorkResult {
   duplicates: DuplicateCount | null;
 }
 
-/** Merges `parts` (in their deterministic order) and counts duplicates over `runs`. */
+/** Writes the merged file from `parts`, in their deterministic order. */
+export function copyParts(spec: PartnerSpec, table: string, parts: readonly ExtractedPart[], staging: StorageConnector, output: StorageConnector): Promise<MergedTable> {
+  return mergeTable(table, spec.tables[table]!, parts, staging, output);
+}
+
+/** Counts the table's duplicate keys over `runs`; `null` when it has no primary key. */
+export async function countKeys(spec: PartnerSpec, table: string, runs: readonly KeyRunRef[], staging: StorageConnector): Promise<DuplicateCount | null> {
+  return spec.tables[table]!.primaryKey ? countDuplicates(staging, runs, `keys/_merge/${table}`) : null;
+}
+
+/** Both, side by side on this thread (the copy is mostly IO, the count CPU). */
 export async function mergeWork(
   spec: PartnerSpec,
   table: string,
@@ -27,10 +37,6 @@ export async function mergeWork(
   staging: StorageConnector,
   output: StorageConnector,
 ): Promise<MergeWorkResult> {
-  const tableSpec = spec.tables[table]!;
-  const [merged, duplicates] = await Promise.all([
-    mergeTable(table, tableSpec, parts, staging, output),
-    tableSpec.primaryKey ? countDuplicates(staging, runs, `keys/_merge/${table}`) : Promise.resolve(null),
-  ]);
+  const [merged, duplicates] = await Promise.all([copyParts(spec, table, parts, staging, output), countKeys(spec, table, runs, staging)]);
   return { merged, duplicates };
 }

@@ -17,7 +17,7 @@ import type { Logger } from '../log/logger.js';
 import type { ArchiveLimits } from '../archive/limits.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
-import { mergeWork } from './merge-work.js';
+import { copyParts, countKeys } from './merge-work.js';
 
 /** Sent once to a new worker. */
 export interface WorkerSetup {
@@ -30,10 +30,11 @@ export interface WorkerSetup {
   limits?: Partial<ArchiveLimits>;
 }
 
-/** One task: an extract unit, or the data half of a table's merge (see `merge-work.ts`). */
+/** One task: an extract unit, or one of the two data halves of a table's merge (see `merge-work.ts`). */
 export type WorkerTask =
   | { id: number; kind: 'extract'; archive: ObjectInfo; archiveId: string }
-  | { id: number; kind: 'merge'; table: string; parts: ExtractedPart[]; runs: KeyRunRef[] };
+  | { id: number; kind: 'copy'; table: string; parts: ExtractedPart[] }
+  | { id: number; kind: 'count'; table: string; runs: KeyRunRef[] };
 
 /** What a worker posts back. */
 export type WorkerMessage =
@@ -85,8 +86,8 @@ if (port) {
     void (async () => {
       try {
         const [source, staging, output] = await connectors!;
-        if (task.kind === 'merge') {
-          const result = await mergeWork(setup!.spec, task.table, task.parts, task.runs, staging, output);
+        if (task.kind === 'copy' || task.kind === 'count') {
+          const result = task.kind === 'copy' ? await copyParts(setup!.spec, task.table, task.parts, staging, output) : await countKeys(setup!.spec, task.table, task.runs, staging);
           port.postMessage({ type: 'done', id: task.id, result });
           return;
         }
