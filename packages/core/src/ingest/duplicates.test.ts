@@ -96,6 +96,16 @@ describe('countDuplicates', () => {
     expect(read.length).toBe(60 + 60 * 5);
   });
 
+  it('first deletes what an interrupted count left under its scratch prefix', async () => {
+    const { store } = await tempStore('dups');
+    const refs = await stageRuns(store, [run([1, 2]), run([2, 3])]);
+    await store.write('keys/_merge/t/compact-0-0.keys', 'left by a killed run');
+    await store.write('keys/_merge/t/top-0/round-0-0.bin', 'left by a killed run');
+    await store.write('keys/_merge/other/compact-0-0.keys', 'another table: kept');
+    expect(await countDuplicates(store, refs, 'keys/_merge/t')).toEqual({ keys: 4, duplicates: 1 });
+    expect(await listKeys(store, 'keys/_merge/')).toEqual(['keys/_merge/other/compact-0-0.keys']);
+  });
+
   it('falls back to merging streams when runs are already as big as memory allows', async () => {
     const { store } = await tempStore('dups');
     const staging = recording(store);

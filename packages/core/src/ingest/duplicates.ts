@@ -340,8 +340,11 @@ export async function countDuplicates(
   const keys = level.reduce((n, run) => n + run.count, 0);
   const slab = new ArrayBuffer(Math.min(keys, perSlice) * KEY_DIGEST_BYTES);
   let duplicates = 0;
+  // What a count killed half-way left under `scratch` (compacted runs, merge rounds) goes first.
   const temporary: string[] = [];
+  for await (const leftover of staging.list(`${scratch}/`)) temporary.push(leftover.key);
   try {
+    await Promise.all(temporary.splice(0).map((key) => staging.delete(key)));
     let slices = planSlices(level, perSlice);
     for (let round = 0; level.length * slices.length > maxRangeReads; round++) {
       const compacted = await compact(staging, level, perSlice, slab, `${scratch}/compact-${round}`, temporary);
