@@ -15,7 +15,8 @@
  * reads (CPU profiles of the CLI run, node 20, 2-vCPU VM).
  */
 import { Readable } from 'node:stream';
-import type { StorageConnector } from '../connectors/connector.js';
+import PQueue from 'p-queue';
+import type { ByteRange, StorageConnector } from '../connectors/connector.js';
 import { decodeKeyRunHeader, digestsOf, KEY_DIGEST_BYTES, KEY_RUN_BUCKETS, KEY_RUN_HEADER_BYTES, keyRunPieces } from './key-run.js';
 
 /** Digest bytes sorted in memory at once, by default; also the most one count holds. */
@@ -53,19 +54,11 @@ export interface DuplicateCountOptions {
 }
 
 /** A byte range of a staged object holding sorted little-endian digests. */
-interface DigestRange {
-  key: string;
-  start: number;
-  end: number;
-}
+type DigestRange = ByteRange & { key: string };
 
-/** Runs `task` over `items`, at most `limit` at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+/** `task` over every item, {@link READS_IN_FLIGHT} at a time; the results in the items' order. */
+function readAll<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
+  return new PQueue({ concurrency: READS_IN_FLIGHT }).addAll(items.map((item) => () => task(item)));
 }
 
 /** Reads exactly `range` of an object into `target` at `at`. */
@@ -225,23 +218,16 @@ function bucketStarts(counts: ArrayLike<number>): Uint32Array {
   return starts;
 }
 
-async function readLayouts(staging: StorageConnector, runs: readonly KeyRunRef[]): Promise<RunLayout[]> {
-  const layouts: RunLayout[] = new Array(runs.length);
-  await eachLimited(
-    runs.map((_, r) => r),
-    READS_IN_FLIGHT,
-    async (r) => {
-      const run = runs[r]!;
-      const header = Buffer.allocUnsafe(KEY_RUN_HEADER_BYTES);
-      await readRangeInto(staging, { key: run.key, start: 0, end: KEY_RUN_HEADER_BYTES }, header, 0);
-      const starts = bucketStarts(decodeKeyRunHeader(header));
-      if (starts[KEY_RUN_BUCKETS] !== run.count) {
-        throw new Error(`key run ${run.key} holds ${starts[KEY_RUN_BUCKETS]} digests by its header, but its unit recorded ${run.count}`);
-      }
-      layouts[r] = { key: run.key, count: run.count, starts };
-    },
-  );
-  return layouts;
+function readLayouts(staging: StorageConnector, runs: readonly KeyRunRef[]): Promise<RunLayout[]> {
+  return readAll(runs, async (run) => {
+    const header = Buffer.allocUnsafe(KEY_RUN_HEADER_BYTES);
+    await readRangeInto(staging, { key: run.key, start: 0, end: KEY_RUN_HEADER_BYTES }, header, 0);
+    const starts = bucketStarts(decodeKeyRunHeader(header));
+    if (starts[KEY_RUN_BUCKETS] !== run.count) {
+      throw new Error(`key run ${run.key} holds ${starts[KEY_RUN_BUCKETS]} digests by its header, but its unit recorded ${run.count}`);
+    }
+    return { key: run.key, count: run.count, starts };
+  });
 }
 
 const rangeOf = (run: RunLayout, from: number, to: number): DigestRange => ({
@@ -288,7 +274,7 @@ async function readSorted(staging: StorageConnector, runs: readonly RunLayout[],
     reads.push({ range: rangeOf(run, from, to), at });
     at += n * KEY_DIGEST_BYTES;
   }
-  await eachLimited(reads, READS_IN_FLIGHT, ({ range, at }) => readRangeInto(staging, range, target, at));
+  await readAll(reads, ({ range, at }) => readRangeInto(staging, range, target, at));
   return digestsOf(target).sort();
 }
 

@@ -5,6 +5,8 @@
  * finaliser; a false duplicate needs a 64-bit collision (about 1 in 10^7 at a billion keys).
  */
 
+import { LITTLE_ENDIAN } from './key-run.js';
+
 /** The two seeds of a digest's halves. */
 export const KEY_SEED_HIGH = 0x811c9dc5;
 export const KEY_SEED_LOW = 0x9747b28c;
@@ -100,4 +102,3 @@ export class KeyDigests {
   }
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -19,7 +19,8 @@ export const KEY_RUN_HEADER_BYTES = KEY_RUN_BUCKETS * 4;
 /** Size of one digest in bytes. */
 export const KEY_DIGEST_BYTES = 8;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Whether this machine stores numbers little-endian (typed arrays use its byte order). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The size in bytes of a run file holding `count` digests. */
 export function keyRunBytes(count: number): number {

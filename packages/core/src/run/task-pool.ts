@@ -17,8 +17,10 @@ import type { Logger } from '../log/logger.js';
 import type { MergeWorkResult } from './merge-work.js';
 import type { WorkerMessage, WorkerSetup, WorkerTask } from './task-worker.js';
 
-/** Tasks as the pool takes them: without their id, which it assigns. */
-type Task = WorkerTask extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
+/** Each variant of `T` without its `id` (a plain Omit would merge the variants). */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+/** Tasks as the pool takes them: the pool assigns their ids. */
+type Task = WithoutId<WorkerTask>;
 
 /** Runs extract units and table merges on worker threads. */
 export class TaskPool {
