@@ -40,6 +40,25 @@ export interface CsvRowSink {
    * Everything passed is only valid during the call.
    */
   rowBytes?(buf: Buffer, starts: readonly number[], ends: readonly number[], flags: readonly number[], count: number, line: number): boolean;
+  /**
+   * Optional fastest path, offered at the start of a row (not after a lone CR): the sink may
+   * consume whole rows of `buf[cursor.pos, end)` itself, each exactly one physical line ending in
+   * LF or CRLF, none longer than `cursor.maxRowBytes` without its line end, every one a row the
+   * tokenizer would have emitted well formed. It moves `cursor.pos` past them and sets
+   * `cursor.rows`; the tokenizer goes on from there (and offers again after the next row it
+   * tokenises itself). `buf` is only valid during the call.
+   */
+  fastRows?(buf: Buffer, end: number, cursor: CsvFastCursor): void;
+}
+
+/** What {@link CsvRowSink.fastRows} is handed and reports back. */
+export interface CsvFastCursor {
+  /** Where the next row starts; the sink moves it past the rows it consumed. */
+  pos: number;
+  /** Set by the sink: how many rows (= physical lines) it consumed. */
+  rows: number;
+  /** The tokenizer's `maxRowBytes`: a longer row must be left to the tokenizer. */
+  readonly maxRowBytes: number;
 }
 
 /** Tuning knobs; every field is optional. */
@@ -121,6 +140,8 @@ export class CsvTokenizer {
   private readonly skipEmptyLines: boolean;
   private readonly unescape: (field: string) => string;
   private readonly bytesFirst: boolean; // the sink has rowBytes()
+  private readonly fastFirst: boolean; // the sink has fastRows()
+  private readonly cursor: CsvFastCursor;
 
   // Unfinished row carried between chunks; `carryLen` bytes of `carry` are live.
   private carry: Buffer = Buffer.alloc(0);
@@ -160,12 +181,14 @@ export class CsvTokenizer {
     }
     this.sink = sink;
     this.bytesFirst = typeof sink.rowBytes === 'function';
+    this.fastFirst = typeof sink.fastRows === 'function';
     this.delimiter = compiled.delimiter;
     this.quote = compiled.quote;
     this.escape = compiled.escape;
     this.utf8 = compiled.utf8;
     this.unescape = compiled.unescape;
     this.maxRowBytes = maxRowBytes;
+    this.cursor = { pos: 0, rows: 0, maxRowBytes };
     this.skipEmptyLines = options.skipEmptyLines ?? true;
     this.bomPending = this.utf8;
   }
@@ -253,6 +276,8 @@ export class CsvTokenizer {
     let bytes = this.fieldBytes;
     let escaped = this.escaped;
     this.skipFrom = pos;
+    const fast = this.fastFirst;
+    let tryFast = fast; // not offered again at the row it stopped at, so no row is scanned by it twice
 
     lex: for (;;) {
       switch (state) {
@@ -264,6 +289,22 @@ export class CsvTokenizer {
             if (c === LF) {
               pos++;
               continue;
+            }
+          }
+          if (fast) {
+            if (tryFast) {
+              const cursor = this.cursor;
+              cursor.pos = pos;
+              cursor.rows = 0;
+              this.sink.fastRows!(buf, end, cursor);
+              if (cursor.pos !== pos) {
+                pos = cursor.pos;
+                line += cursor.rows;
+                tryFast = false; // it stopped at this row: the lexer takes it
+                continue;
+              }
+            } else {
+              tryFast = true;
             }
           }
           rowStart = pos;

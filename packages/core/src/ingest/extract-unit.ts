@@ -161,7 +161,7 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
   };
   const nullValues = new Set(spec.csv.nullValues);
   const dialect = { delimiter: spec.csv.delimiter, quote: spec.csv.quote, escape: spec.csv.escape ?? spec.csv.quote, encoding: spec.csv.encoding };
-  const bytesDialect = { encoding: spec.csv.encoding, unescape: compileDialect(dialect).unescape };
+  const bytesDialect = { ...dialect, unescape: compileDialect(dialect).unescape };
   const digests = new Map<string, KeyDigests>();
   let quarantine: ObjectWriter | undefined;
   // A row's fields as text in the partner's dialect, quoted where needed so it reads back the same.
@@ -209,6 +209,10 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
     };
     if (!spec.csv.header) startLayout(null);
     const tokenizer = new CsvTokenizer(dialect, {
+      // The fastest path: whole rows from the input bytes to the part's (see fast-rows.ts).
+      fastRows(buf, end, cursor) {
+        if (!problem && normaliser !== undefined) normaliser.fastRows(buf, end, cursor, part.out);
+      },
       // The fast path: rows go from the input bytes to the part's bytes (see RowNormaliser.rowBytes).
       rowBytes(buf, starts, ends, flags, count, line) {
         if (problem) return true;

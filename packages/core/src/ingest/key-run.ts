@@ -39,16 +39,26 @@ export function encodeKeyRun(sorted: BigUint64Array): Buffer {
 export function keyRunPieces(sorted: BigUint64Array): [header: Buffer, digests: Uint8Array] {
   const n = sorted.length;
   const header = Buffer.allocUnsafe(KEY_RUN_HEADER_BYTES);
-  const counts = new Uint32Array(KEY_RUN_BUCKETS);
-  // The top byte through a 32-bit view: a BigInt shift per digest costs more than the sort.
-  const words = new Uint32Array(sorted.buffer, sorted.byteOffset, n * 2);
-  const high = LITTLE_ENDIAN ? 1 : 0;
-  for (let i = 0; i < n; i++) counts[words[2 * i + high]! >>> 24]!++;
+  const counts = bucketCounts(sorted);
   for (let b = 0; b < KEY_RUN_BUCKETS; b++) header.writeUInt32LE(counts[b]!, b * 4);
   if (LITTLE_ENDIAN) return [header, new Uint8Array(sorted.buffer, sorted.byteOffset, n * KEY_DIGEST_BYTES)];
   const digests = Buffer.allocUnsafe(n * KEY_DIGEST_BYTES);
   for (let i = 0; i < n; i++) digests.writeBigUInt64LE(sorted[i]!, i * KEY_DIGEST_BYTES);
   return [header, digests];
+}
+
+/**
+ * How many digests have each top byte. A function of its own so that the long loop, compiled
+ * on the fly, is not followed by code it has never run (which sent V8 back and forth between
+ * compiling and discarding the whole caller, once per run written).
+ */
+function bucketCounts(sorted: BigUint64Array): Uint32Array {
+  const counts = new Uint32Array(KEY_RUN_BUCKETS);
+  // The top byte through a 32-bit view: a BigInt shift per digest costs more than the sort.
+  const words = new Uint32Array(sorted.buffer, sorted.byteOffset, sorted.length * 2);
+  const high = LITTLE_ENDIAN ? 1 : 0;
+  for (let i = 0; i < sorted.length; i++) counts[words[2 * i + high]! >>> 24]!++;
+  return counts;
 }
 
 /** The per-bucket counts from a run's header bytes. */

@@ -7,7 +7,7 @@ import { normaliseHeaderName } from '../spec/rules.js';
 import type { CsvDialectSpec, TableSpec } from '../spec/schema.js';
 import { valueNormaliser } from './values.js';
 import type { ValueNormaliser } from './values.js';
-import { byteValueWriter, textByteWriter } from './value-bytes.js';
+import { byteValueWriter, FIELD_KIND, fieldKind, textByteWriter } from './value-bytes.js';
 import type { ByteValueWriter } from './value-bytes.js';
 
 /** Why a member cannot be laid out; the member is quarantined with this. */
@@ -23,6 +23,8 @@ export interface MemberLayout {
   normalisers: ValueNormaliser[];
   /** For each output column, the byte-level twin of its normaliser (see `value-bytes.ts`). */
   writers: ByteValueWriter[];
+  /** For each output column, how the extract fast path checks its values (a `FIELD_KIND`, see `fast-rows.ts`). */
+  kinds: number[];
   /** Output positions of the primary-key columns. */
   keyColumns: number[];
   /** How many fields every row must have (-1: at least `minFields`, for files without a header). */
@@ -63,6 +65,7 @@ export function planMemberLayout(table: TableSpec, csv: CsvDialectSpec, header: 
   const specColumns = Object.entries(table.columns);
   const normalisers = specColumns.map(([, column]) => valueNormaliser(column, csv));
   const writers = specColumns.map(([, column]) => byteValueWriter(column, csv));
+  const kinds = specColumns.map(([, column]) => fieldKind(column, csv));
   const keyColumns = (table.primaryKey ?? []).map((name) => specColumns.findIndex(([canonical]) => canonical === name));
 
   if (header === null) {
@@ -74,6 +77,7 @@ export function planMemberLayout(table: TableSpec, csv: CsvDialectSpec, header: 
         sources,
         normalisers,
         writers,
+        kinds,
         keyColumns,
         expectedFields: -1,
         minFields: Math.max(0, ...sources) + 1,
@@ -141,10 +145,11 @@ export function planMemberLayout(table: TableSpec, csv: CsvDialectSpec, header: 
     sources.push(index);
     normalisers.push((text) => text);
     writers.push(textByteWriter);
+    kinds.push(FIELD_KIND.text);
     newColumns.push(canonical);
   }
   return {
     ok: true,
-    layout: { columns, sources, normalisers, writers, keyColumns, expectedFields: header.length, minFields: header.length, missingColumns, newColumns, droppedColumns },
+    layout: { columns, sources, normalisers, writers, kinds, keyColumns, expectedFields: header.length, minFields: header.length, missingColumns, newColumns, droppedColumns },
   };
 }

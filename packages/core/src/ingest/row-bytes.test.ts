@@ -1,64 +1,23 @@
-// The byte path (CsvRowSink.rowBytes -> RowNormaliser.rowBytes) must give the same part bytes,
+// The byte path (CsvRowSink.rowBytes -> RowNormaliser.rowBytes) and the fast path in front of it
+// (CsvRowSink.fastRows -> RowNormaliser.fastRows, see fast-rows.ts) must give the same part bytes,
 // metrics and key digests as the string path (row -> RowNormaliser.row), however the input is
 // split into chunks.
 import { describe, expect, it } from 'vitest';
-import { compileDialect } from '../csv/dialect.js';
-import { CsvTokenizer } from '../csv/tokenizer.js';
-import type { CsvRowSink } from '../csv/tokenizer.js';
 import type { PartnerSpec } from '../spec/schema.js';
 import { specWith } from './__fixtures__/kit.js';
-import { ByteBuilder } from './byte-builder.js';
-import { KeyDigests } from './key-hash.js';
-import { planMemberLayout } from './member-layout.js';
-import { RowNormaliser } from './row-normaliser.js';
+import { normalise } from './__fixtures__/normalise.js';
 
-/** Runs one member through the tokenizer and a normaliser the way the extract unit does. */
-function normalise(spec: PartnerSpec, table: string, input: Buffer, splits: number[], bytes: boolean) {
-  const csv = spec.csv;
-  const dialect = { delimiter: csv.delimiter, quote: csv.quote, escape: csv.escape ?? csv.quote, encoding: csv.encoding };
-  const keys = new KeyDigests();
-  const out = new ByteBuilder(8);
-  const reports: unknown[] = [];
-  let normaliser: RowNormaliser | undefined;
-  const sink: CsvRowSink = {
-    row(fields, line) {
-      if (!normaliser) {
-        const planned = planMemberLayout(spec.tables[table]!, csv, fields);
-        if (!planned.ok) throw new Error(planned.reason);
-        normaliser = new RowNormaliser(planned.layout, new Set(csv.nullValues), keys, 'a.tar.gz:m.csv', {
-          encoding: csv.encoding,
-          unescape: compileDialect(dialect).unescape,
-        });
-        out.text(normaliser.headerLine());
-        return;
-      }
-      const text = normaliser.row(fields, line);
-      if (text.startsWith('!')) reports.push({ line, reason: text.slice(1), fields });
-      else out.text(text);
-    },
-    malformed(reason, line, raw) {
-      normaliser!.metrics.malformedRows++;
-      reports.push({ line, reason, raw });
-    },
-  };
-  if (bytes) sink.rowBytes = (buf, starts, ends, flags, count, line) => normaliser !== undefined && normaliser.rowBytes(buf, starts, ends, flags, count, line, out);
-  const tokenizer = new CsvTokenizer(dialect, sink);
-  let from = 0;
-  for (const at of [...splits, input.length]) {
-    tokenizer.write(input.subarray(from, at));
-    from = at;
-  }
-  tokenizer.end();
-  return { part: out.take().toString('latin1'), metrics: normaliser!.finish(input.length), keys: [...keys.sorted()].join(','), reports };
-}
-
+/** Both byte paths give the string path's result, unsplit, split at every byte, and byte by byte; returns it and how many rows the fast path took unsplit. */
 function expectSamePaths(spec: PartnerSpec, table: string, input: Buffer) {
-  const reference = normalise(spec, table, input, [], false);
-  expect(normalise(spec, table, input, [], true)).toEqual(reference);
-  // Every split into two chunks, and one byte at a time.
-  for (let at = 1; at < input.length; at++) expect({ at, ...normalise(spec, table, input, [at], true) }).toEqual({ at, ...reference });
-  expect(normalise(spec, table, input, Array.from({ length: input.length - 1 }, (_, i) => i + 1), true)).toEqual(reference);
-  return reference;
+  const reference = normalise(spec, table, input, [], 'strings');
+  expect(normalise(spec, table, input, [], 'bytes')).toEqual(reference);
+  const fast = normalise(spec, table, input, [], 'fast');
+  expect(fast).toEqual(reference);
+  for (const path of ['bytes', 'fast'] as const) {
+    for (let at = 1; at < input.length; at++) expect({ at, path, ...normalise(spec, table, input, [at], path) }).toEqual({ at, path, ...reference });
+    expect(normalise(spec, table, input, Array.from({ length: input.length - 1 }, (_, i) => i + 1), path)).toEqual(reference);
+  }
+  return { ...reference, fastRows: fast.fastRows };
 }
 
 const acme = specWith(`csv: { delimiter: ",", quote: '"', encoding: utf-8, header: true, nullValues: ["", "NULL", "\\\\N"] }
@@ -115,7 +74,8 @@ describe('RowNormaliser.rowBytes', () => {
       Buffer.from('B12,14,0999-01-01,1,1,"tab\tx",,"end"\nB10,-,2026-11-22,1,1,ok,,"q""', 'utf8'),
     ]);
     const result = expectSamePaths(acme, 'bookings', input);
-    // The reference really covers what it should.
+    // The reference really covers what it should, and the fast path took part.
+    expect(result.fastRows).toBeGreaterThan(0);
     expect(result.metrics.rows).toBeGreaterThan(8);
     expect(result.metrics.malformedRows).toBeGreaterThanOrEqual(2);
     expect(result.metrics.typeErrorSamples.length).toBeGreaterThan(3);
@@ -138,6 +98,7 @@ describe('RowNormaliser.rowBytes', () => {
       'latin1',
     );
     const result = expectSamePaths(fjord, 'tickets', input);
+    expect(result.fastRows).toBeGreaterThan(0);
     expect(result.part).toContain('"Gardermoen ""OSL"""');
     expect(result.part).toContain(Buffer.from('Åndalsnes', 'utf8').toString('latin1'));
   });
@@ -145,8 +106,9 @@ describe('RowNormaliser.rowBytes', () => {
   it('keeps the first type-error samples per column in row order', () => {
     const rows = Array.from({ length: 12 }, (_, i) => `B${i},${i % 3 ? 'x' : i},2026-11-22,${i % 2 ? 'y' : 1},1,n,,`);
     const input = Buffer.from(['BKG_ID,HOTEL_ID,CHK_IN_DT,AMT,REFUNDABLE,NOTE,BOOKED_TS,EXTRA', ...rows].join('\n'));
-    const result = normalise(acme, 'bookings', input, [], false);
-    expect(normalise(acme, 'bookings', input, [], true)).toEqual(result);
+    const result = normalise(acme, 'bookings', input, [], 'strings');
+    expect(normalise(acme, 'bookings', input, [], 'bytes')).toEqual(result);
+    expect(normalise(acme, 'bookings', input, [], 'fast')).toEqual(result);
     expect(result.metrics.typeErrorSamples).toHaveLength(10);
   });
 
@@ -196,6 +158,7 @@ tables:
       Buffer.from('B17,17,2026-11-22,17,true,no line end,2026-11-22T03:04:14Z,22.11.2026,end', 'utf8'),
     ]);
     const result = expectSamePaths(inOrder, 'bookings', input);
+    expect(result.fastRows).toBeGreaterThan(3);
     expect(result.metrics.rows).toBe(14);
     expect(result.metrics.malformedRows).toBe(3); // "B9"x, B10 (too few fields), B15's ""x
     expect(result.metrics.typeErrorSamples.length).toBeGreaterThan(4);
@@ -210,6 +173,7 @@ tables:
     const body = `${rows.join('\n')}\n`;
     const input = Buffer.from(`BKG_ID,HOTEL_ID,CHK_IN_DT,AMT,REFUNDABLE,NOTE,BOOKED_TS,LOCAL,EXTRA\n${body}`);
     const result = expectSamePaths(inOrder, 'bookings', input);
+    expect(result.fastRows).toBe(50);
     expect(result.part).toBe(`booking_id,hotel_id,checkin,amount,refundable,note,booked_at,local,extra\n${body}`);
     expect(result.metrics.nulls).toMatchObject({ local: 50, booking_id: 0 });
   });

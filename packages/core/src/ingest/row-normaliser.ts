@@ -9,6 +9,7 @@
  * `value-bytes.ts`); `row-bytes.test.ts` holds them to each other.
  */
 import { CSV_FIELD_ESCAPED, CSV_FIELD_NON_ASCII } from '../csv/tokenizer.js';
+import type { CsvFastCursor } from '../csv/tokenizer.js';
 import type { ByteBuilder } from './byte-builder.js';
 import { csvField } from './csv-out.js';
 import { FNV_PRIME, hashText, hashUnit, KEY_SEED_HIGH, KEY_SEED_LOW, KEY_SEPARATOR } from './key-hash.js';
@@ -16,6 +17,7 @@ import type { KeyDigests } from './key-hash.js';
 import type { MemberLayout } from './member-layout.js';
 import type { PartMetrics } from './part-metrics.js';
 import { emptyMetrics, TYPE_ERROR_SAMPLES } from './part-metrics.js';
+import { FastRows } from './fast-rows.js';
 import { latin1TextByteWriter, textByteWriter, utf8TextByteWriter } from './value-bytes.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -29,12 +31,17 @@ export interface RowBytesDialect {
   encoding: 'utf-8' | 'latin1';
   /** Undoes the dialect's escapes in a quoted field's text (from `compileDialect`). */
   unescape: (field: string) => string;
+  /** The dialect's characters, needed only for {@link RowNormaliser.fastRows}. */
+  delimiter?: string;
+  quote?: string;
+  escape?: string;
 }
 
 /** Turns rows of partner fields into canonical CSV lines. */
 export class RowNormaliser {
   readonly metrics: PartMetrics;
-  private readonly nullCounts: number[];
+  /** Per output column, its nulls so far (also counted into by the fast path). */
+  readonly nullCounts: number[];
   private readonly errorCounts: number[];
   private readonly samplesTaken: number[];
   /** For each output column, its position in the primary key, or -1. */
@@ -51,11 +58,13 @@ export class RowNormaliser {
   private readonly keyStarts: number[];
   private readonly keyEnds: number[];
   private readonly keyTexts: string[];
+  /** The fast path (`undefined`: none for this member). */
+  private readonly fast: FastRows | undefined;
 
   constructor(
     private readonly layout: MemberLayout,
     private readonly nullValues: ReadonlySet<string>,
-    private readonly keys: KeyDigests | undefined,
+    readonly keys: KeyDigests | undefined,
     /** `archive:member`, the prefix of every location this member reports. */
     private readonly where: string,
     /** Needed only for {@link rowBytes}. */
@@ -79,6 +88,11 @@ export class RowNormaliser {
     this.keyStarts = layout.keyColumns.map(() => NULL_KEY);
     this.keyEnds = layout.keyColumns.map(() => 0);
     this.keyTexts = layout.keyColumns.map(() => '');
+    // Planned up front: a field that changes type later makes V8 discard the compiled hot loops.
+    this.fast =
+      dialect?.delimiter !== undefined && dialect.quote !== undefined
+        ? FastRows.plan(layout, this.byteNulls, { delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape ?? dialect.quote, encoding: dialect.encoding }, this)
+        : undefined;
   }
 
   /** The part's header line. */
@@ -218,6 +232,15 @@ export class RowNormaliser {
     if (this.keys && this.keyStarts.length > 0) this.addKeyBytes(this.keys, out.buf);
     this.metrics.rows++;
     return true;
+  }
+
+  /**
+   * The fastest path (`CsvRowSink.fastRows`, see `fast-rows.ts`): consumes whole rows from
+   * `buf[cursor.pos, end)` into `out` with the same bytes and figures as {@link rowBytes}, and
+   * stops at the first row it cannot take that way.
+   */
+  fastRows(buf: Buffer, end: number, cursor: CsvFastCursor, out: ByteBuilder): void {
+    if (this.fast !== undefined) this.fast.run(buf, end, cursor, out);
   }
 
   /** Digests the current row's key from its parts, as {@link row} digests the joined text. */

@@ -113,11 +113,11 @@ function validDay(year: number, month: number, day: number): boolean {
 }
 
 const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
-const TIME_DIGITS = [11, 12, 14, 15, 17, 18];
+const TIME_DIGITS = [0, 1, 3, 4, 6, 7];
 const num2 = (buf: Buffer, at: number) => (buf[at]! - ZERO) * 10 + (buf[at + 1]! - ZERO);
 
 /** `yyyy-MM-dd` at `buf[at]`, as a valid calendar day (the caller checked there are 10 bytes). */
-function isIsoDateAt(buf: Buffer, at: number): boolean {
+export function isIsoDateAt(buf: Buffer, at: number): boolean {
   if (buf[at + 4] !== MINUS || buf[at + 7] !== MINUS) return false;
   for (let k = 0; k < DATE_DIGITS.length; k++) if (!isDigit(buf[at + DATE_DIGITS[k]!]!)) return false;
   return validDay(num2(buf, at) * 100 + num2(buf, at + 2), num2(buf, at + 5), num2(buf, at + 8));
@@ -129,12 +129,17 @@ const isoDateWriter: ByteValueWriter = (buf, start, end, out) => {
   return true;
 };
 
+/** `HH:mm:ss` at `buf[at]`, a valid time of day (a leap second allowed; the caller checked there are 8 bytes). */
+export function isIsoTimeAt(buf: Buffer, at: number): boolean {
+  if (buf[at + 2] !== 0x3a || buf[at + 5] !== 0x3a) return false;
+  for (let k = 0; k < TIME_DIGITS.length; k++) if (!isDigit(buf[at + TIME_DIGITS[k]!]!)) return false;
+  return num2(buf, at) <= 23 && num2(buf, at + 3) <= 59 && num2(buf, at + 6) <= 60;
+}
+
 /** `yyyy-MM-ddTHH:mm:ssZ`, the shape nearly every partner sends; other ISO shapes decline. */
 const isoTimestampWriter: ByteValueWriter = (buf, start, end, out) => {
   if (end - start !== 20 || buf[start + 10] !== 0x54 /* T */ || buf[start + 19] !== 0x5a /* Z */) return false;
-  if (buf[start + 13] !== 0x3a || buf[start + 16] !== 0x3a || !isIsoDateAt(buf, start)) return false;
-  for (let k = 0; k < TIME_DIGITS.length; k++) if (!isDigit(buf[start + TIME_DIGITS[k]!]!)) return false;
-  if (num2(buf, start + 11) > 23 || num2(buf, start + 14) > 59 || num2(buf, start + 17) > 60) return false;
+  if (!isIsoDateAt(buf, start) || !isIsoTimeAt(buf, start + 11)) return false;
   copy(buf, start, end, out);
   return true;
 };
@@ -272,6 +277,40 @@ export function byteValueWriter(column: Pick<ColumnSpec, 'type' | 'format'>, csv
   }
 }
 
+/** How the extract fast path (`fast-rows.ts`) checks a column's values. */
+export const FIELD_KIND = {
+  /** Text: any bytes; quoted on output when it holds a comma or is empty. */
+  text: 0,
+  /** `[+-]digits`, copied. */
+  integer: 1,
+  /** `[+-]digits[.digits]` with `.` as the separator, copied. */
+  decimal: 2,
+  /** `yyyy-MM-dd`, copied. */
+  isoDate: 3,
+  /** `yyyy-MM-ddTHH:mm:ssZ`, copied. */
+  isoTimestamp: 4,
+  /** Anything else: written by the column's byte writer, and a row it declines goes to the general path. */
+  writer: 5,
+} as const;
+
+/** The {@link FIELD_KIND} of a column under a dialect (kept new columns are `text`); the same cases as {@link byteValueWriter}. */
+export function fieldKind(column: Pick<ColumnSpec, 'type' | 'format'>, csv: Pick<CsvDialectSpec, 'decimalSeparator'>): number {
+  switch (column.type) {
+    case 'string':
+      return FIELD_KIND.text;
+    case 'integer':
+      return FIELD_KIND.integer;
+    case 'decimal':
+      return csv.decimalSeparator === ',' ? FIELD_KIND.writer : FIELD_KIND.decimal;
+    case 'boolean':
+      return FIELD_KIND.writer;
+    case 'date':
+      return column.format === undefined || column.format === 'yyyy-MM-dd' ? FIELD_KIND.isoDate : FIELD_KIND.writer;
+    case 'timestamp':
+      return column.format === undefined ? FIELD_KIND.isoTimestamp : FIELD_KIND.writer;
+  }
+}
+
 /** The writer for text columns, also used for kept new columns. */
 export const textByteWriter: ByteValueWriter = stringWriter;
 
@@ -280,7 +319,7 @@ export const textByteWriter: ByteValueWriter = stringWriter;
  * if it is not one (Unicode's table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF;
  * exactly the bytes Node decodes without a replacement character).
  */
-function utf8SequenceLength(buf: Buffer, i: number, end: number): number {
+export function utf8SequenceLength(buf: Buffer, i: number, end: number): number {
   const c = buf[i]!;
   if (c >= 0xc2 && c <= 0xdf) return i + 1 < end && (buf[i + 1]! & 0xc0) === 0x80 ? 2 : 0;
   if (c >= 0xe0 && c <= 0xef) {

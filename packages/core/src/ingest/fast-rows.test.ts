@@ -1,0 +1,122 @@
+// The fast path (fast-rows.ts) must be invisible in results: on random members mixing every shape
+// it takes and every shape it must leave to the tokenizer, in random column orders and random
+// chunks, the part bytes, figures and key digests equal the string path's.
+import { describe, expect, it } from 'vitest';
+import { specWith } from './__fixtures__/kit.js';
+import { normalise } from './__fixtures__/normalise.js';
+
+/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
+
+// Values per column: mostly what partners send, plus nulls, quoting, and values the fast path
+// must refuse (type errors, non-canonical forms, escapes, line breaks, bad UTF-8).
+const NULLS = ['', 'NULL', '\\N', '"NULL"', '""'];
+const VALUES: Record<string, string[]> = {
+  ID: ['B1', 'B2', 'B3', 'B1', 'SRCH-0000000001', '"B,4"', '"B""5"', 'Bé', '"B6"', 'B 7', '', 'NULL'],
+  N: ['0', '7', '-3', '+12', '0042', '1e5', 'x', '12345678901234567890', '"5"', ' 5'],
+  AMT: ['10.50', '-0.5', '+1.', '.5', '1,5', '"1,5"', '1.2.3', '100', 'abc'],
+  DAY: ['2026-11-22', '2024-02-29', '2026-02-29', '2026-13-01', '2026-11-22T00:00:00Z', '"2026-11-22"', '22.11.2026', '0999-01-01'],
+  TS: ['2026-11-22T03:04:14Z', '2026-11-22T23:59:60Z', '2026-11-22T24:00:00Z', '2026-11-22 03:04:14', '2026-11-22T03:04:14+01:00', '"2026-11-22T03:04:14Z"'],
+  FLAG: ['true', 'false', 'TRUE', 't', 'no', '1', 'maybe', '"true"'],
+  LOCAL: ['22.11.2026', '1.1.2026', '31.02.2026', '"22.11.2026"', '2026-11-22'],
+  NOTE: ['hi', 'Köln', '"a, b"', '"x ""q"" y"', '"multi\nline"', 'a"b', 'São Paulo', '😀', 'bad \u0001 utf-8', '"tab\tx"', 'plain text', '"Paris"', '"quoted, with ""q"""'],
+  EXTRA: ['x', 'y', '"z, w"', 'ü', ''],
+};
+const HEADERS = Object.keys(VALUES);
+const BAD_UTF8 = '\u0001';
+
+const spec = specWith(`csv: { delimiter: ",", quote: '"', encoding: utf-8, header: true, nullValues: ["", "NULL", "\\\\N"] }
+tables:
+  t:
+    primaryKey: [id, n]
+    onNewColumn: keep
+    columns:
+      id: { from: ID, type: string }
+      n: { from: N, type: integer }
+      amount: { from: AMT, type: decimal }
+      day: { from: DAY, type: date }
+      at: { from: TS, type: timestamp }
+      flag: { from: FLAG, type: boolean }
+      local: { from: LOCAL, type: date, format: dd.MM.yyyy }
+      note: { from: NOTE, type: string }
+      absent: { from: NOT_SENT, type: string }
+`);
+
+/** A random member: a random column order (sometimes dropping one), mostly good rows, some bad ones. */
+function member(rng: () => number, rows: number, fastShare: number): Buffer {
+  const headers = [...HEADERS].sort(() => rng() - 0.5).filter((h) => h === 'ID' || h === 'N' || rng() > 0.1);
+  const lines = [headers.join(',')];
+  for (let r = 0; r < rows; r++) {
+    const plain = rng() < fastShare;
+    const fields = headers.map((h) => {
+      if (rng() < 0.1) return pick(rng, NULLS);
+      // Plain rows take the first (canonical) values only.
+      const values = VALUES[h]!;
+      return plain ? pick(rng, values.slice(0, 2)) : pick(rng, values);
+    });
+    if (!plain && rng() < 0.05) fields.pop(); // a row with a field missing
+    lines.push(fields.join(','));
+  }
+  // Mixed line ends, now and then an empty line, and sometimes none after the last row.
+  let text = '';
+  for (const line of lines) text += line + pick(rng, ['\n', '\n', '\n', '\r\n', '\r\n', '\n\n']);
+  if (rng() < 0.3) text = text.replace(/\r?\n+$/, '');
+  // UTF-8, but for the stand-in of two bytes that are not.
+  const pieces = text.split(BAD_UTF8).map((piece) => Buffer.from(piece, 'utf8'));
+  return Buffer.concat(pieces.flatMap((piece, i) => (i === 0 ? [piece] : [Buffer.from([0xff, 0xfe]), piece])));
+}
+
+describe('FastRows', () => {
+  it('gives the string path results on random members, in random chunks', () => {
+    let fastRows = 0;
+    let rows = 0;
+    for (let seed = 1; seed <= 120; seed++) {
+      const rng = prng(seed);
+      const input = member(rng, 40, seed % 3 === 0 ? 0.95 : 0.6);
+      const splits = [...new Set(Array.from({ length: Math.floor(rng() * 6) }, () => 1 + Math.floor(rng() * (input.length - 1))))].sort((a, b) => a - b);
+      const reference = normalise(spec, 't', input, [], 'strings');
+      const fast = normalise(spec, 't', input, splits, 'fast');
+      expect({ seed, splits, ...fast }).toEqual({ seed, splits, ...reference });
+      fastRows += fast.fastRows;
+      rows += reference.metrics.rows;
+    }
+    // The fast path took a real share of the rows, and the general path the rest.
+    expect(fastRows).toBeGreaterThan(rows / 4);
+    expect(fastRows).toBeLessThan(rows);
+  });
+
+  it('leaves rows over maxRowBytes to the tokenizer, which reports them', () => {
+    const input = Buffer.from(['ID,N,NOTE', 'B1,1,short', `B2,2,${'x'.repeat(40)}`, 'B3,3,short again', ''].join('\n'));
+    const reference = normalise(spec, 't', input, [], 'strings', { maxRowBytes: 30 });
+    const fast = normalise(spec, 't', input, [], 'fast', { maxRowBytes: 30 });
+    expect(fast).toEqual(reference);
+    expect(fast.fastRows).toBe(2);
+    expect(reference.reports).toEqual([expect.objectContaining({ line: 3, reason: 'row exceeds 30 bytes' })]);
+  });
+
+  it('stays out of a dialect whose delimiter can occur inside a date, and changes nothing there', () => {
+    const dashed = specWith(`csv: { delimiter: "-", quote: '"', header: true, nullValues: [""] }
+tables:
+  t:
+    columns:
+      id: { from: ID, type: string }
+      day: { from: DAY, type: date }
+`);
+    const input = Buffer.from('ID-DAY\na-"2026-11-22"\nb-2026\n');
+    const reference = normalise(dashed, 't', input, [], 'strings');
+    const fast = normalise(dashed, 't', input, [], 'fast');
+    expect(fast).toEqual(reference);
+    expect(fast.fastRows).toBe(0);
+  });
+});
