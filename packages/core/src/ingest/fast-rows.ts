@@ -109,6 +109,12 @@ export class FastRows {
   private maxRowBytes = 0;
   /** The checking pass's OR of the current row's field flags. */
   private rowFlags = 0;
+  /** The checking pass's null fields of the current row, a bit per field (rows of at most 31 fields). */
+  private rowNulls = 0;
+  /** Per input field: its output column, or -1. */
+  private readonly columnOf: Int32Array;
+  /** Output columns no field feeds: null in every row. */
+  private readonly absentColumns: number[];
   // The checking pass's results for the current row: each field's bytes (without quotes) and flags.
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
@@ -127,6 +133,11 @@ export class FastRows {
     this.keyField = new Int32Array(this.fields);
     for (const column of layout.keyColumns) if (layout.sources[column]! >= 0) this.keyField[layout.sources[column]!] = 1;
     this.sources = Int32Array.from(layout.sources);
+    this.columnOf = new Int32Array(this.fields).fill(-1);
+    layout.sources.forEach((source, i) => {
+      if (source >= 0) this.columnOf[source] = i;
+    });
+    this.absentColumns = layout.sources.flatMap((source, i) => (source < 0 ? [i] : []));
     this.writers = layout.writers;
     this.keyFields = Int32Array.from(layout.keyColumns, (column) => layout.sources[column]!);
     this.keyColumns = Int32Array.from(layout.keyColumns);
@@ -179,6 +190,7 @@ export class FastRows {
       rows++;
     }
     this.target.metrics.rows += rows;
+    for (const column of this.absentColumns) this.target.nullCounts[column]! += rows;
     cursor.pos = pos;
     cursor.rows = rows;
   }
@@ -194,6 +206,7 @@ export class FastRows {
     const maxSpecial = this.maxSpecial;
     const maxQuotedSpecial = this.maxQuotedSpecial;
     let rowFlags = 0;
+    let rowNulls = 0;
     const fields = this.fields;
     const kinds = this.kinds;
     const starts = this.starts;
@@ -291,6 +304,7 @@ export class FastRows {
       // Most values cannot be a null token by their first byte: one table lookup rules them out.
       if (s === e ? this.nullEmpty : e - s <= this.longestNull && nullFirst[buf[s]!] === 1 && this.isNull(buf, s, e)) {
         flags[f] = F_NULL | quoted;
+        rowNulls |= 1 << f;
         continue;
       }
       let flag = 0;
@@ -339,6 +353,7 @@ export class FastRows {
       flags[f] = flag | quoted;
     }
     this.rowFlags = rowFlags;
+    this.rowNulls = rowNulls;
     return pos;
   }
 
@@ -446,11 +461,13 @@ export class FastRows {
 
   /** Adds the written row's nulls and primary-key digest to the member's figures. */
   private count(buf: Buffer, dst: Buffer): void {
-    const { sources, flags, target } = this;
+    const { flags, target } = this;
     const nullCounts = target.nullCounts;
-    for (let i = 0; i < sources.length; i++) {
-      const f = sources[i]!;
-      if (f < 0 || flags[f]! & F_NULL) nullCounts[i]!++;
+    // Absent columns are added up per run (see run()); here the row's null fields.
+    if (this.fields <= 31) {
+      for (let m = this.rowNulls; m !== 0; m &= m - 1) nullCounts[this.columnOf[31 - Math.clz32(m & -m)]!]!++;
+    } else {
+      for (let f = 0; f < this.fields; f++) if (flags[f]! & F_NULL) nullCounts[this.columnOf[f]!]!++;
     }
     const keyFields = this.keyFields;
     if (target.keys === undefined || keyFields.length === 0) return;

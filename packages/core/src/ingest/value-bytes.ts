@@ -112,15 +112,28 @@ function validDay(year: number, month: number, day: number): boolean {
   return day <= DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0);
 }
 
-const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
-const TIME_DIGITS = [0, 1, 3, 4, 6, 7];
-const num2 = (buf: Buffer, at: number) => (buf[at]! - ZERO) * 10 + (buf[at + 1]! - ZERO);
 
-/** `yyyy-MM-dd` at `buf[at]`, as a valid calendar day (the caller checked there are 10 bytes). */
+/**
+ * `yyyy-MM-dd` at `buf[at]`, as a valid calendar day (the caller checked there are 10 bytes).
+ * Written without a branch per digit (`d | (9 - d)` is negative when `d` is not a digit): it runs
+ * for every date and timestamp of the extract fast path, where branches are what costs.
+ */
 export function isIsoDateAt(buf: Buffer, at: number): boolean {
-  if (buf[at + 4] !== MINUS || buf[at + 7] !== MINUS) return false;
-  for (let k = 0; k < DATE_DIGITS.length; k++) if (!isDigit(buf[at + DATE_DIGITS[k]!]!)) return false;
-  return validDay(num2(buf, at) * 100 + num2(buf, at + 2), num2(buf, at + 5), num2(buf, at + 8));
+  const y0 = buf[at]! - ZERO;
+  const y1 = buf[at + 1]! - ZERO;
+  const y2 = buf[at + 2]! - ZERO;
+  const y3 = buf[at + 3]! - ZERO;
+  const m0 = buf[at + 5]! - ZERO;
+  const m1 = buf[at + 6]! - ZERO;
+  const d0 = buf[at + 8]! - ZERO;
+  const d1 = buf[at + 9]! - ZERO;
+  const digits = y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1 | (9 - y0) | (9 - y1) | (9 - y2) | (9 - y3) | (9 - m0) | (9 - m1) | (9 - d0) | (9 - d1);
+  if (digits < 0 || buf[at + 4] !== MINUS || buf[at + 7] !== MINUS) return false;
+  const month = m0 * 10 + m1;
+  const day = d0 * 10 + d1;
+  // Every month has a 28th: only later days need the calendar.
+  if (month >= 1 && month <= 12 && day >= 1 && day <= 28) return true;
+  return validDay(y0 * 1000 + y1 * 100 + y2 * 10 + y3, month, day);
 }
 
 const isoDateWriter: ByteValueWriter = (buf, start, end, out) => {
@@ -129,11 +142,17 @@ const isoDateWriter: ByteValueWriter = (buf, start, end, out) => {
   return true;
 };
 
-/** `HH:mm:ss` at `buf[at]`, a valid time of day (a leap second allowed; the caller checked there are 8 bytes). */
+/** `HH:mm:ss` at `buf[at]`, a valid time of day (a leap second allowed; the caller checked there are 8 bytes); branch-light like {@link isIsoDateAt}. */
 export function isIsoTimeAt(buf: Buffer, at: number): boolean {
-  if (buf[at + 2] !== 0x3a || buf[at + 5] !== 0x3a) return false;
-  for (let k = 0; k < TIME_DIGITS.length; k++) if (!isDigit(buf[at + TIME_DIGITS[k]!]!)) return false;
-  return num2(buf, at) <= 23 && num2(buf, at + 3) <= 59 && num2(buf, at + 6) <= 60;
+  const h0 = buf[at]! - ZERO;
+  const h1 = buf[at + 1]! - ZERO;
+  const m0 = buf[at + 3]! - ZERO;
+  const m1 = buf[at + 4]! - ZERO;
+  const s0 = buf[at + 6]! - ZERO;
+  const s1 = buf[at + 7]! - ZERO;
+  const digits = h0 | h1 | m0 | m1 | s0 | s1 | (9 - h0) | (9 - h1) | (9 - m0) | (9 - m1) | (9 - s0) | (9 - s1);
+  if (digits < 0 || buf[at + 2] !== 0x3a || buf[at + 5] !== 0x3a) return false;
+  return h0 * 10 + h1 <= 23 && m0 * 10 + m1 <= 59 && s0 * 10 + s1 <= 60;
 }
 
 /** `yyyy-MM-ddTHH:mm:ssZ`, the shape nearly every partner sends; other ISO shapes decline. */
