@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@partner-ingest\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@partner-ingest\/core\/connectors$/, replacement: src('core/src/connectors/index.ts') },
       { find: /^@partner-ingest\/connectors$/, replacement: src('connectors/src/index.ts') },
+      { find: /^@partner-ingest\/connectors\/testing$/, replacement: src('connectors/src/testing/index.ts') },
       { find: /^@partner-ingest\/cli$/, replacement: src('cli/src/index.ts') },
     ],
   },

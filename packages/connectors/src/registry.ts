@@ -1,6 +1,6 @@
 /**
  * The registry the CLI and SDK users start from: every built-in connector under its scheme.
- * Remote connectors (S3, SFTP) will register here too, loading their SDKs only when opened.
+ * Remote connectors load their SDKs only when a URI of theirs is opened.
  */
 // Connectors import only the core's connector contract (`@partner-ingest/core/connectors`), never
 // its root: extract worker threads load this package, and with the whole core (zod, yaml, winston)
@@ -8,11 +8,13 @@
 // of the extract CPU; with the contract alone, 6.
 import { createConnectorRegistry, type ConnectorRegistry } from '@partner-ingest/core/connectors';
 import { localFs } from './local/local-fs.js';
+import { s3 } from './s3/s3.js';
 
 /**
- * A new registry holding the built-in connectors: `file` (also used for plain paths). Each call
- * returns a fresh registry, so registering a custom scheme on it affects nobody else.
+ * A new registry holding the built-in connectors: `file` (also used for plain paths) and `s3`
+ * (whose SDK loads when an `s3://` URI is first opened). Each call returns a fresh registry, so
+ * registering a custom scheme on it affects nobody else.
  */
 export function defaultConnectorRegistry(): ConnectorRegistry {
-  return createConnectorRegistry({ file: localFs });
+  return createConnectorRegistry({ file: localFs, s3 });
 }

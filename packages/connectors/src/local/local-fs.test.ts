@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectorError, type ObjectInfo, type StorageConnector } from '@partner-ingest/core';
 import { defaultConnectorRegistry } from '../registry.js';
+import { describeStorageConnector } from '../testing/storage-conformance.js';
 import { toConnectorError } from './fs-errors.js';
 import { localFs, localFsConnector } from './local-fs.js';
 
@@ -21,6 +22,21 @@ beforeEach(async () => {
 afterEach(async () => {
   await chmod(root, 0o755).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
+});
+
+// What every connector must do, on a fresh temp dir per test; the rest of this file is what is
+// particular to a filesystem.
+const conformanceRoots: string[] = [];
+describeStorageConnector({
+  name: 'local filesystem',
+  open: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pi-local-fs-conformance-'));
+    conformanceRoots.push(dir);
+    return localFsConnector(dir, { fsync: false });
+  },
+});
+afterAll(async () => {
+  await Promise.all(conformanceRoots.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 async function put(key: string, content: string | Buffer): Promise<void> {
@@ -93,7 +109,7 @@ describe('roots', () => {
   it('is what the default registry opens for file:// URIs and plain paths', async () => {
     await put('x.csv', 'x');
     const registry = defaultConnectorRegistry();
-    expect(registry.schemes()).toEqual(['file']);
+    expect(registry.schemes()).toEqual(['file', 's3']);
     for (const uri of [root, `${pathToFileURL(root).href}/`]) {
       const connector = await registry.open(uri);
       expect(await keys(undefined, connector)).toEqual(['x.csv']);
