@@ -30,11 +30,18 @@ export interface CliOutcome {
   timedOut: boolean;
 }
 
+/** How to start the CLI: working directory, time limit, extra environment variables. */
+export interface CliOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
 /** Starts `partner-ingest <args>`; `settled` resolves when it exits, however it exits. */
-export function spawnCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): { child: ChildProcess; settled: Promise<CliOutcome> } {
+export function spawnCli(args: readonly string[], options: CliOptions = {}): { child: ChildProcess; settled: Promise<CliOutcome> } {
   const started = Date.now();
   // Never alert anyone from a test, whatever the environment holds.
-  const env = { ...process.env };
+  const env = { ...process.env, ...options.env };
   delete env.SLACK_WEBHOOK;
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? repoRoot,
@@ -61,7 +68,7 @@ export function spawnCli(args: readonly string[], options: { cwd?: string; timeo
 }
 
 /** Runs `partner-ingest <args>` to the end. */
-export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliOutcome> {
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliOutcome> {
   return spawnCli(args, options).settled;
 }
 
