@@ -11,3 +11,5 @@ export type { LocalFsOptions } from './local/local-fs.js';
 export { defaultConnectorRegistry } from './registry.js';
 export { parseS3Uri, s3, s3ClientConfig, s3Connector } from './s3/s3.js';
 export type { S3ConnectorOptions } from './s3/s3.js';
+export { hostKeyFingerprint, parseSftpUri, sftp, sftpConnector } from './sftp/sftp.js';
+export type { SftpLocation } from './sftp/sftp.js';

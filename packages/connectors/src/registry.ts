@@ -9,12 +9,13 @@
 import { createConnectorRegistry, type ConnectorRegistry } from '@partner-ingest/core/connectors';
 import { localFs } from './local/local-fs.js';
 import { s3 } from './s3/s3.js';
+import { sftp } from './sftp/sftp.js';
 
 /**
- * A new registry holding the built-in connectors: `file` (also used for plain paths) and `s3`
- * (whose SDK loads when an `s3://` URI is first opened). Each call returns a fresh registry, so
+ * A new registry holding the built-in connectors: `file` (also used for plain paths), `s3` and
+ * `sftp` (whose libraries load when a URI of theirs is first opened). Each call returns a fresh registry, so
  * registering a custom scheme on it affects nobody else.
  */
 export function defaultConnectorRegistry(): ConnectorRegistry {
-  return createConnectorRegistry({ file: localFs, s3 });
+  return createConnectorRegistry({ file: localFs, s3, sftp });
 }

@@ -109,7 +109,7 @@ describe('roots', () => {
   it('is what the default registry opens for file:// URIs and plain paths', async () => {
     await put('x.csv', 'x');
     const registry = defaultConnectorRegistry();
-    expect(registry.schemes()).toEqual(['file', 's3']);
+    expect(registry.schemes()).toEqual(['file', 's3', 'sftp']);
     for (const uri of [root, `${pathToFileURL(root).href}/`]) {
       const connector = await registry.open(uri);
       expect(await keys(undefined, connector)).toEqual(['x.csv']);
