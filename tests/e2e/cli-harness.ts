@@ -40,9 +40,10 @@ export interface CliOptions {
 /** Starts `partner-ingest <args>`; `settled` resolves when it exits, however it exits. */
 export function spawnCli(args: readonly string[], options: CliOptions = {}): { child: ChildProcess; settled: Promise<CliOutcome> } {
   const started = Date.now();
-  // Never alert anyone from a test, whatever the environment holds.
-  const env = { ...process.env, ...options.env };
+  // Never alert anyone from a test, whatever the environment holds (a test may point it at its own server).
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.SLACK_WEBHOOK;
+  Object.assign(env, options.env);
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? repoRoot,
     env,

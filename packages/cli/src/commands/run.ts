@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultConnectorRegistry } from '@partner-ingest/connectors';
+import { defaultConnectorRegistry, sendAlerts } from '@partner-ingest/connectors';
 import { PlanError, compilePlan, parseDuration, createRunLogger, formatIssue, formatSummaryText, loadSpecFile, resolveRunDate, runPlan, uriScheme } from '@partner-ingest/core';
 import type { ConnectorRegistry, LogLevel, RunProgress, RunResult } from '@partner-ingest/core';
 import { parseArgs } from 'node:util';
@@ -105,6 +105,8 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // Best effort: a notifier that fails is logged and leaves the run's outcome as it is.
+    if (spec.alerts.length > 0) await sendAlerts(spec.alerts, result.summary, { summaryUri: joinUri(plan.locations.output, result.summaryKeys.json), logger });
   } finally {
     await logger.close();
   }
