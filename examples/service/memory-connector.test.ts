@@ -4,7 +4,11 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError, createConnectorRegistry, type ObjectInfo } from '@partner-ingest/core';
+import { describeStorageConnector } from '@partner-ingest/connectors/testing';
 import { memoryConnector, memoryConnectorFactory, type MemoryObjects } from './memory-connector.js';
+
+// What a connector author does: run the exported conformance suite against the connector.
+describeStorageConnector({ name: 'memory (the example service)', open: async () => memoryConnector('mem://conformance/', new Map()) });
 
 async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -7,7 +7,7 @@
  * share an object store: `mem://staging/` and `mem://staging/acme/` see the same objects.
  */
 import { Readable } from 'node:stream';
-import { ConnectorError, assertSafeKey } from '@partner-ingest/core';
+import { ConnectorError, alreadyExists, assertSafeKey } from '@partner-ingest/core';
 import type { ConnectorFactory, ObjectInfo, StorageConnector } from '@partner-ingest/core';
 
 /** One stored object. */
@@ -88,7 +88,7 @@ export function memoryConnector(uri: string, objects: MemoryObjects): StorageCon
       return Readable.from(chunks(), { objectMode: false });
     },
 
-    async write(key, body) {
+    async write(key, body, options = {}) {
       check(key);
       let bytes: Buffer;
       try {
@@ -96,6 +96,12 @@ export function memoryConnector(uri: string, objects: MemoryObjects): StorageCon
       } catch (error) {
         // Atomic: nothing was stored, so a failed write leaves the old object (or none) in place.
         throw new ConnectorError('IO_ERROR', `writing mem://${prefix}${key} failed: ${(error as Error).message}`, { cause: error });
+      }
+      const existing = objects.get(prefix + key);
+      if (options.ifAbsent && existing) {
+        // Create-only (the runtime's _SUCCESS): the same bytes are a retried write, others a conflict.
+        if (existing.body.equals(bytes)) return info(key, existing);
+        throw alreadyExists(`mem://${prefix}${key}`);
       }
       const object: MemoryObject = { body: bytes, version: `${bytes.length}-${++writes}` };
       objects.set(prefix + key, object);

@@ -11,12 +11,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type Dirent, type Stats } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat as fsStat, unlink, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat as fsStat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConnectorError, assertSafeKey } from '@partner-ingest/core/connectors';
+import { ConnectorError, alreadyExists, assertSafeKey, bodyBytes } from '@partner-ingest/core/connectors';
 import type { ConnectorFactory, ObjectInfo, StorageConnector } from '@partner-ingest/core/connectors';
 import { errnoCode, toConnectorError } from './fs-errors.js';
 
@@ -227,6 +227,29 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
     }
   }
 
+  /**
+   * `write` with `ifAbsent`: the temp file is hard-linked to the target, which fails when the
+   * target exists, so the check and the creation are one step.
+   */
+  async function createOnly(key: string, target: string, bytes: Buffer): Promise<ObjectInfo> {
+    const { handle, temp } = await openTemp(target);
+    try {
+      await writeBody(handle, bytes, target);
+      try {
+        await link(temp, target);
+      } catch (error) {
+        if (errnoCode(error) !== 'EEXIST') throw toConnectorError(error, 'write', target);
+        const existing = await readFile(target).catch(() => undefined);
+        if (existing === undefined || !existing.equals(bytes)) throw alreadyExists(target);
+      }
+      if (fsync) await syncDirectory(dirname(target));
+      return objectInfo(key, await fsStat(target));
+    } finally {
+      await handle.close().catch(() => undefined);
+      await rm(temp, { force: true }).catch(() => undefined);
+    }
+  }
+
   async function syncDirectory(dir: string): Promise<void> {
     // Best effort: the object is already published, and some filesystems refuse fsync on a directory.
     try {
@@ -290,8 +313,9 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
       return handle.createReadStream({ highWaterMark: READ_CHUNK, start: range.start, end: range.end - 1 });
     },
 
-    async write(key, body) {
+    async write(key, body, options = {}) {
       const target = pathOf(key);
+      if (options.ifAbsent) return createOnly(key, target, await bodyBytes(body));
       if (TEMP_NAME.test(basename(target))) {
         throw new ConnectorError('INVALID_KEY', `refusing key ${JSON.stringify(key)}: its name looks like a temp file of this connector`);
       }

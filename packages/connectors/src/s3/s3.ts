@@ -16,8 +16,8 @@
  */
 import { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { assertSafeKey, ConnectorError } from '@partner-ingest/core/connectors';
-import type { ByteRange, ConnectorContext, ConnectorFactory, ObjectInfo, StorageConnector } from '@partner-ingest/core/connectors';
+import { alreadyExists, assertSafeKey, bodyBytes, ConnectorError } from '@partner-ingest/core/connectors';
+import type { ByteRange, ConnectorContext, ConnectorFactory, ObjectInfo, StorageConnector, WriteOptions } from '@partner-ingest/core/connectors';
 import { isMissingObject, s3ErrorToConnectorError } from './s3-errors.js';
 
 /** Options of the S3 connector beyond what the environment says. */
@@ -70,6 +70,12 @@ export function s3ClientConfig(env: ConnectorContext['env']): S3ClientConfig {
 
 const etag = (value: string | undefined) => (value ?? '').replace(/"/g, '');
 
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
 /** Opens an S3 connector rooted at `uri` (`s3://bucket/prefix/`). */
 export async function s3Connector(uri: string, context: ConnectorContext, options: S3ConnectorOptions = {}): Promise<StorageConnector> {
   const { bucket, prefix } = parseS3Uri(uri);
@@ -98,6 +104,22 @@ export async function s3Connector(uri: string, context: ConnectorContext, option
       if (isMissingObject(error)) return undefined;
       return fail(error, 'stat', key);
     }
+  }
+
+  /** `write` with `ifAbsent`: one PutObject with `If-None-Match: *`, which S3 refuses (412) when the key exists. */
+  async function createOnly(key: string, Key: string, bytes: Buffer): Promise<ObjectInfo> {
+    try {
+      await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key, Body: bytes, IfNoneMatch: '*' }));
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name !== 'PreconditionFailed' && e.$metadata?.httpStatusCode !== 412) fail(error, 'write', key);
+      // Already there: fine if it is this very object (a retried publish), refused otherwise.
+      const existing = await connector.read(key).then(bytesOf, () => undefined);
+      if (existing === undefined || !existing.equals(bytes)) throw alreadyExists(`s3://${bucket}/${Key}`);
+    }
+    const info = await head(key);
+    if (!info) throw new ConnectorError('IO_ERROR', `wrote s3://${bucket}/${Key} but it is not there: check for a lifecycle rule or another writer deleting it`);
+    return info;
   }
 
   const connector: StorageConnector = {
@@ -141,8 +163,9 @@ export async function s3Connector(uri: string, context: ConnectorContext, option
       }
     },
 
-    async write(key: string, body: Readable | Uint8Array | string): Promise<ObjectInfo> {
+    async write(key: string, body: Readable | Uint8Array | string, writeOptions: WriteOptions = {}): Promise<ObjectInfo> {
       const Key = fullKey(key);
+      if (writeOptions.ifAbsent) return createOnly(key, Key, await bodyBytes(body));
       const upload = new Upload({
         client,
         params: { Bucket: bucket, Key, Body: body },

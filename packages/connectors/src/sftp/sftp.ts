@@ -18,8 +18,8 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ConnectOptions } from 'ssh2-sftp-client';
-import { assertSafeKey, ConnectorError } from '@partner-ingest/core/connectors';
-import type { ByteRange, ConnectorContext, ConnectorFactory, ObjectInfo, StorageConnector } from '@partner-ingest/core/connectors';
+import { alreadyExists, assertSafeKey, bodyBytes, ConnectorError } from '@partner-ingest/core/connectors';
+import type { ByteRange, ConnectorContext, ConnectorFactory, ObjectInfo, StorageConnector, WriteOptions } from '@partner-ingest/core/connectors';
 import { sftpErrorToConnectorError, isNoSuchFile } from './sftp-errors.js';
 
 /** The parts of an `sftp://user@host:port/path` URI. */
@@ -102,6 +102,12 @@ const TEMP_NAME = /^\..*\.tmp-\d+-[0-9a-f]{12}$/s;
 
 type Sftp = import('ssh2').SFTPWrapper;
 type Attrs = import('ssh2').Stats;
+
+async function bytesOfStream(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
 
 const call = <T>(fn: (cb: (err: Error | null | undefined, value: T) => void) => void): Promise<T> =>
   new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
@@ -192,7 +198,7 @@ export async function sftpConnector(uri: string, context: ConnectorContext): Pro
     }
   }
 
-  return {
+  const connector: StorageConnector = {
     uri: shown,
 
     async *list(prefix = '') {
@@ -216,15 +222,27 @@ export async function sftpConnector(uri: string, context: ConnectorContext): Pro
       return stream as unknown as Readable;
     },
 
-    async write(key: string, body: Readable | Uint8Array | string): Promise<ObjectInfo> {
+    async write(key: string, body: Readable | Uint8Array | string, writeOptions: WriteOptions = {}): Promise<ObjectInfo> {
       const path = pathOf(key);
       const dir = posix.dirname(path);
       const temp = `${dir}/.${posix.basename(path).slice(0, 64)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+      const bytes = writeOptions.ifAbsent ? await bodyBytes(body) : undefined;
       try {
         await mkdirs(dir);
         const sink = track(sftp.createWriteStream(temp, { flags: 'w' }));
-        await pipeline(typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body, sink as unknown as NodeJS.WritableStream);
-        await call<void>((cb) => sftp.ext_openssh_rename(temp, path, (err) => cb(err, undefined)));
+        await pipeline(bytes ? Readable.from([bytes]) : typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body, sink as unknown as NodeJS.WritableStream);
+        if (bytes) {
+          // SFTP's own rename never replaces a file: the check and the creation are one step.
+          const renamed = await call<void>((cb) => sftp.rename(temp, path, (err) => cb(err, undefined))).then(() => true, () => false);
+          if (!renamed) {
+            const existing = await connector.read(key).then(bytesOfStream, () => undefined);
+            if (existing === undefined) throw new ConnectorError('IO_ERROR', `cannot create ${shown}${key}: the server refused to rename the uploaded file into place`);
+            if (!existing.equals(bytes)) throw alreadyExists(`${shown}${key}`);
+            await call<void>((cb) => sftp.unlink(temp, (err) => cb(err, undefined))).catch(() => {});
+          }
+        } else {
+          await call<void>((cb) => sftp.ext_openssh_rename(temp, path, (err) => cb(err, undefined)));
+        }
       } catch (error) {
         await call<void>((cb) => sftp.unlink(temp, (err) => cb(err, undefined))).catch(() => {});
         if (error instanceof ConnectorError) throw error;
@@ -252,6 +270,7 @@ export async function sftpConnector(uri: string, context: ConnectorContext): Pro
       await client.end().catch(() => {});
     },
   };
+  return connector;
 }
 
 /** The registry's factory for `sftp://` URIs. */

@@ -27,6 +27,12 @@ export interface StorageConformanceOptions {
   largeObjectBytes?: number;
   /** Per-test timeout in ms (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Whether the store can create-only (`write` with `ifAbsent`) in one step. Default true; a test
+   * server that ignores conditional requests (s3rver ignores `If-None-Match`) sets false, and the
+   * connector's own tests cover that path against a mock instead.
+   */
+  conditionalWrites?: boolean;
 }
 
 async function collect(source: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
@@ -160,6 +166,23 @@ export function describeStorageConnector(options: StorageConformanceOptions): vo
       expect(await store.stat('fail/new')).toBeUndefined();
       expect((await bytesOf(await store.read('keep/old'))).toString('utf8')).toBe('old version');
       expect((await collect(store.list())).map((i) => i.key)).toEqual(['keep/old']);
+    });
+
+    it.skipIf(options.conditionalWrites === false)('creates only when asked: a second write with other bytes is refused, the same bytes pass', async () => {
+      const store = await open();
+      const marker = '{"table":"t","rows":3}\n';
+      const first = await store.write('t/_SUCCESS', marker, { ifAbsent: true });
+      expect(first.size).toBe(marker.length);
+      const error = await store.write('t/_SUCCESS', '{"table":"t","rows":4}\n', { ifAbsent: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectorError);
+      expect((error as ConnectorError).code).toBe('ALREADY_EXISTS');
+      expect((await bytesOf(await store.read('t/_SUCCESS'))).toString('utf8')).toBe(marker);
+      // A retried publish of the very same marker is not an error.
+      expect((await store.write('t/_SUCCESS', Buffer.from(marker), { ifAbsent: true })).size).toBe(marker.length);
+      expect((await collect(store.list())).map((i) => i.key)).toEqual(['t/_SUCCESS']);
+      // Without the option, writing over it is the usual replace.
+      await store.write('t/_SUCCESS', 'replaced');
+      expect((await bytesOf(await store.read('t/_SUCCESS'))).toString('utf8')).toBe('replaced');
     });
 
     it('deletes objects, and deleting a missing one is not an error', async () => {

@@ -27,6 +27,18 @@ export interface ByteRange {
   end: number;
 }
 
+/** Options of {@link StorageConnector.write}. */
+export interface WriteOptions {
+  /**
+   * Only create: when an object already exists under the key with other bytes, fail with
+   * `ALREADY_EXISTS` and leave it as it is; when it holds exactly these bytes, succeed (a retried
+   * write of the same object). The check and the write are one step where the store allows it
+   * (S3's `If-None-Match: *`, a hard link on a filesystem, SFTP's non-overwriting rename). Meant
+   * for small markers such as `_SUCCESS`: the body is held in memory to compare.
+   */
+  ifAbsent?: boolean;
+}
+
 /** Storage under one root URI: list, read, write (atomically), delete. */
 export interface StorageConnector {
   /** The root URI, for messages and logs (credentials never appear in it). */
@@ -42,9 +54,9 @@ export interface StorageConnector {
   read(key: string, range?: ByteRange): Promise<Readable>;
   /**
    * Writes an object atomically: readers see the old object or the whole new one, never a part.
-   * A failed or interrupted write leaves nothing under `key`.
+   * A failed or interrupted write leaves nothing under `key`. With `ifAbsent`, see {@link WriteOptions}.
    */
-  write(key: string, body: Readable | Uint8Array | string): Promise<ObjectInfo>;
+  write(key: string, body: Readable | Uint8Array | string, options?: WriteOptions): Promise<ObjectInfo>;
   /** Deletes the object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
   /** Releases clients, sockets and handles. */
@@ -52,7 +64,24 @@ export interface StorageConnector {
 }
 
 /** Why a connector operation failed, as a stable code the runtime can branch on. */
-export type ConnectorErrorCode = 'NOT_FOUND' | 'ACCESS_DENIED' | 'INVALID_KEY' | 'UNSUPPORTED_SCHEME' | 'UNREACHABLE' | 'IO_ERROR';
+export type ConnectorErrorCode = 'NOT_FOUND' | 'ALREADY_EXISTS' | 'ACCESS_DENIED' | 'INVALID_KEY' | 'UNSUPPORTED_SCHEME' | 'UNREACHABLE' | 'IO_ERROR';
+
+/** The bytes of a body given to `write`, for a conditional write's comparison. */
+export async function bodyBytes(body: Readable | Uint8Array | string): Promise<Buffer> {
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+/** The `ALREADY_EXISTS` error of a conditional write that met other bytes under `where`. */
+export function alreadyExists(where: string): ConnectorError {
+  return new ConnectorError(
+    'ALREADY_EXISTS',
+    `${where} already exists with other contents, and this write may only create it: another run may be publishing the same day; check for one, then re-run`,
+  );
+}
 
 /** An error from a connector, with a stable code and a message that says what to check. */
 export class ConnectorError extends Error {

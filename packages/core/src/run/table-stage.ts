@@ -88,7 +88,9 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
     await output.delete(keys.success);
     ({ merged, duplicates } = ctx.merge ? await ctx.merge(table, parts, runs) : await mergeWork(spec, table, parts, runs, ctx.staging, output));
     await output.write(keys.schema, schemaDocument(spec, table, merged));
-    await output.write(keys.success, `${JSON.stringify({ table, rows: merged.metrics.rows, bytes: merged.data.size })}\n`);
+    // Create-only: if another run published this table since the marker was withdrawn above, this
+    // one must not clobber it (a retry of this very write is fine: same bytes).
+    await output.write(keys.success, `${JSON.stringify({ table, rows: merged.metrics.rows, bytes: merged.data.size })}\n`, { ifAbsent: true });
     await ctx.state.put(stateKey, { inputsHash, merged, duplicates } satisfies MergeState);
     ctx.logger.info('table merged', { table, rows: merged.metrics.rows, parts: parts.length, reprojected: merged.reprojectedParts });
   }
