@@ -48,7 +48,25 @@ describe('s3 connector', () => {
     expect(parseS3Uri('s3://acme-lake/merged')).toEqual({ bucket: 'acme-lake', prefix: 'merged/' });
     expect(parseS3Uri('s3://acme-lake')).toEqual({ bucket: 'acme-lake', prefix: '' });
     expect(parseS3Uri('s3://acme-lake/')).toEqual({ bucket: 'acme-lake', prefix: '' });
-    for (const bad of ['s3://', 's3:///key', 'file:///x', 's3://b/a/../c']) expect(() => parseS3Uri(bad), bad).toThrow(ConnectorError);
+    for (const bad of ['s3://', 's3:///key', 'file:///x', 's3://b/a/../c', 's3://b/x/?secret=1', 's3://b/?pathStyle=yes']) expect(() => parseS3Uri(bad), bad).toThrow(ConnectorError);
+  });
+
+  it('lets a location name its region and store in the URI, over the environment', () => {
+    const location = parseS3Uri('s3://acme-lake/merged/?region=eu-west-1&endpoint=http://127.0.0.1:9000');
+    expect(location).toEqual({ bucket: 'acme-lake', prefix: 'merged/', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000' });
+    expect(s3ClientConfig({ AWS_REGION: 'us-west-2', AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, location)).toMatchObject({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+    expect(s3ClientConfig({}, parseS3Uri('s3://b/?pathStyle=true')).forcePathStyle).toBe(true);
+  });
+
+  it('reaches a store named only in the URI', async () => {
+    const { AWS_ENDPOINT_URL: endpoint, ...credentials } = server.env;
+    const store = await s3Connector(`s3://${BUCKET}/${randomUUID()}/?endpoint=${encodeURIComponent(endpoint!)}`, { env: credentials, durable: true });
+    try {
+      await store.write('a.txt', 'via the URI');
+      expect((await collect(store.list())).map((i) => i.key)).toEqual(['a.txt']);
+    } finally {
+      await store.close();
+    }
   });
 
   it('takes region, endpoint (path-style) and credentials from the environment', () => {

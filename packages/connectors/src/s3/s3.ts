@@ -5,7 +5,8 @@
  * bounded parts otherwise), so no object is ever held in memory whole. An upload that fails is
  * aborted, and S3 only shows an object once it is complete, so a failed write publishes nothing.
  *
- * Configuration comes from the environment the runtime passes (`ConnectorContext.env`):
+ * Configuration comes from the URI's query (`?region=...&endpoint=...&pathStyle=...`, see
+ * `parseS3Uri`), then from the environment the runtime passes (`ConnectorContext.env`):
  * `AWS_REGION` (or `AWS_DEFAULT_REGION`, default `us-east-1`); `AWS_ENDPOINT_URL_S3` or
  * `AWS_ENDPOINT_URL` for an S3-compatible store (path-style addressing is used then); credentials
  * from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` when set there, the
@@ -32,23 +33,52 @@ export interface S3ConnectorOptions {
   client?: S3Client;
 }
 
-/** Bucket and key prefix of an `s3://bucket/prefix` URI; the prefix is empty or ends in `/`. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const match = /^s3:\/\/([^/?#]+)(\/[^?#]*)?$/i.exec(uri);
+/** What an `s3://bucket/prefix/?region=...&endpoint=...` URI says. */
+export interface S3Location {
+  bucket: string;
+  /** Empty, or ends in `/`. */
+  prefix: string;
+  /** From the URI's query, overriding the environment: `region`, `endpoint`, `pathStyle`. */
+  region?: string;
+  endpoint?: string;
+  pathStyle?: boolean;
+}
+
+const QUERY_KEYS = ['region', 'endpoint', 'pathStyle'];
+
+/**
+ * Parses an `s3://bucket/prefix` URI. A query may set the store per location, so a spec can name
+ * it: `s3://acme-lake/merged/?region=eu-west-1`, or an S3-compatible store with
+ * `?endpoint=https://minio.internal:9000` (path-style unless `pathStyle=false`). Credentials never
+ * go in a URI.
+ */
+export function parseS3Uri(uri: string): S3Location {
+  const [path = '', query] = uri.split('?', 2);
+  const match = /^s3:\/\/([^/#]+)(\/[^#]*)?$/i.exec(path);
   if (!match) {
     throw new ConnectorError('INVALID_KEY', `invalid S3 URI ${JSON.stringify(uri)}: write it as s3://bucket/prefix/`);
   }
   const bucket = match[1]!;
-  const path = (match[2] ?? '/').replace(/^\/+/, '');
-  if (path !== '') assertSafeKey(path.replace(/\/$/, ''));
-  return { bucket, prefix: path === '' || path.endsWith('/') ? path : `${path}/` };
+  const keyPath = (match[2] ?? '/').replace(/^\/+/, '');
+  if (keyPath !== '') assertSafeKey(keyPath.replace(/\/$/, ''));
+  const location: S3Location = { bucket, prefix: keyPath === '' || keyPath.endsWith('/') ? keyPath : `${keyPath}/` };
+  for (const [name, value] of new URLSearchParams(query ?? '')) {
+    if (!QUERY_KEYS.includes(name)) {
+      throw new ConnectorError('INVALID_KEY', `unknown option "${name}" in S3 URI ${JSON.stringify(path)}: use ${QUERY_KEYS.join(', ')} (credentials come from the environment, never the URI)`);
+    }
+    if (name === 'region') location.region = value;
+    else if (name === 'endpoint') location.endpoint = value;
+    else if (value === 'true' || value === 'false') location.pathStyle = value === 'true';
+    else throw new ConnectorError('INVALID_KEY', `pathStyle in S3 URI ${JSON.stringify(path)} must be true or false, not ${JSON.stringify(value)}`);
+  }
+  return location;
 }
 
-/** The client configuration the environment asks for. */
-export function s3ClientConfig(env: ConnectorContext['env']): S3ClientConfig {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+/** The client configuration the environment and the location ask for (the location wins). */
+export function s3ClientConfig(env: ConnectorContext['env'], location: Partial<S3Location> = {}): S3ClientConfig {
+  const endpoint = location.endpoint || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
   const config: S3ClientConfig = {
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    region: location.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     // Checksums only where S3 requires them: S3-compatible stores do not all understand the
     // aws-chunked framing that streamed bodies get otherwise.
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -56,7 +86,9 @@ export function s3ClientConfig(env: ConnectorContext['env']): S3ClientConfig {
   };
   if (endpoint) {
     config.endpoint = endpoint;
-    config.forcePathStyle = true;
+    config.forcePathStyle = location.pathStyle ?? true;
+  } else if (location.pathStyle !== undefined) {
+    config.forcePathStyle = location.pathStyle;
   }
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     config.credentials = {
@@ -78,10 +110,11 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
 
 /** Opens an S3 connector rooted at `uri` (`s3://bucket/prefix/`). */
 export async function s3Connector(uri: string, context: ConnectorContext, options: S3ConnectorOptions = {}): Promise<StorageConnector> {
-  const { bucket, prefix } = parseS3Uri(uri);
+  const location = parseS3Uri(uri);
+  const { bucket, prefix } = location;
   const sdk = await import('@aws-sdk/client-s3');
   const { Upload } = await import('@aws-sdk/lib-storage');
-  const config = s3ClientConfig(context.env);
+  const config = s3ClientConfig(context.env, location);
   const client = options.client ?? new sdk.S3Client(config);
   const ownsClient = options.client === undefined;
   const where = { bucket, endpoint: typeof config.endpoint === 'string' ? config.endpoint : undefined };
