@@ -107,12 +107,15 @@ describe('a day on S3: source, staging, output and state in buckets', () => {
     expectSameFiles(await publishedOnLake(lake, `merged/${DATE}/`), local.files);
   });
 
-  it('writes the summary, the quarantine and the state to the lake', async () => {
+  it('writes the summary, the quarantine, the log and the state to the lake', async () => {
     const keys: string[] = [];
     for await (const info of lake.list(`merged/${DATE}/`)) keys.push(info.key);
     expect(keys).toContain(`merged/${DATE}/logs/summary/2026/11/22/merge_summary_${DATE}.json`);
     expect(keys).toContain(`merged/${DATE}/logs/summary/2026/11/22/summary.txt`);
     expect(keys.some((k) => k.includes('/_quarantine/'))).toBe(true);
+    // The run's JSON-lines log, written locally and copied up when the run ended.
+    const log = (await bytesOf(await lake.read(`merged/${DATE}/logs/partner-ingest_${DATE}.jsonl`))).toString('utf8');
+    expect(log.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { message: string }).message)).toContain('run finished');
     const summary = JSON.parse((await bytesOf(await lake.read(`merged/${DATE}/logs/summary/2026/11/22/merge_summary_${DATE}.json`))).toString('utf8')) as RunSummary;
     expect(figures(summary)).toEqual(figures(onS3.summary));
     const state: string[] = [];

@@ -3,8 +3,9 @@
  * executor. Exit 0 when every table was published (warnings allowed), 1 when a quality check at
  * fail severity or a task failed, 2 on a usage or spec error.
  */
-import { mkdirSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConnectorRegistry, sendAlerts } from '@partner-ingest/connectors';
 import { PlanError, compilePlan, parseDuration, createRunLogger, formatIssue, formatSummaryText, loadSpecFile, resolveRunDate, runPlan, uriScheme } from '@partner-ingest/core';
@@ -82,14 +83,20 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     }
   }
 
-  // JSON lines go next to the outputs when they are local; the console gets a human view on stderr.
+  // JSON lines go under the output's logs/: written there when the output is local, written to a
+  // temp file and uploaded at the end otherwise. The console gets a human view on stderr.
+  const logKey = `logs/partner-ingest_${plan.date}.jsonl`;
   const outputDir = localDirectory(plan.locations.output, io.cwd);
-  let jsonFile: string | undefined;
+  let jsonFile: string;
+  let uploadLog: string | undefined;
   if (outputDir) {
     mkdirSync(join(outputDir, 'logs'), { recursive: true });
-    jsonFile = join(outputDir, 'logs', `partner-ingest_${plan.date}.jsonl`);
+    jsonFile = join(outputDir, logKey);
+  } else {
+    uploadLog = mkdtempSync(join(tmpdir(), 'partner-ingest-log-'));
+    jsonFile = join(uploadLog, basename(logKey));
   }
-  const logger = createRunLogger({ level: options.logLevel ?? 'info', console: true, ...(jsonFile ? { jsonFile } : {}) });
+  const logger = createRunLogger({ level: options.logLevel ?? 'info', console: true, jsonFile });
   let result: RunResult;
   try {
     result = await runPlan({
@@ -109,10 +116,27 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     if (spec.alerts.length > 0) await sendAlerts(spec.alerts, result.summary, { summaryUri: joinUri(plan.locations.output, result.summaryKeys.json), logger });
   } finally {
     await logger.close();
+    if (uploadLog) await uploadRunLog(connectors, plan.locations.output, logKey, jsonFile, uploadLog, io);
   }
   io.stdout(options.json ? `${JSON.stringify(result.summary, null, 2)}\n` : formatSummaryText(result.summary));
   if (!options.json) io.stdout(`summary: ${joinUri(plan.locations.output, result.summaryKeys.json)}\n`);
   return { exitCode: result.exitCode, result };
+}
+
+/** Copies the run's JSON-lines log to a remote output; a failure is reported, never fatal. */
+async function uploadRunLog(connectors: ConnectorRegistry, output: string, key: string, file: string, dir: string, io: CliIo): Promise<void> {
+  try {
+    const store = await connectors.open(output, { env: io.env });
+    try {
+      await store.write(key, createReadStream(file));
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    io.stderr(`partner-ingest: warning the run's log could not be copied to ${joinUri(output, key)} (${(error as Error).message}); it is kept at ${file}\n`);
+    return;
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 function joinUri(base: string, key: string): string {
