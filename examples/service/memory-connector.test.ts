@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError, createConnectorRegistry, type ObjectInfo } from '@partner-ingest/core';
-import { describeStorageConnector } from '@partner-ingest/connectors/testing';
+import { codeOf, describeStorageConnector } from '@partner-ingest/connectors/testing';
 import { memoryConnector, memoryConnectorFactory, type MemoryObjects } from './memory-connector.js';
 
 // What a connector author does: run the exported conformance suite against the connector.
@@ -18,15 +18,6 @@ async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 async function text(stream: Readable): Promise<string> {
   return Buffer.concat(await all(stream as AsyncIterable<Buffer>)).toString('utf8');
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    return error instanceof ConnectorError ? error.code : `not a ConnectorError: ${String(error)}`;
-  }
 }
 
 describe('memoryConnector', () => {

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectorError, type ObjectInfo, type StorageConnector } from '@partner-ingest/core';
 import { defaultConnectorRegistry } from '../registry.js';
+import { codeOf, collect } from '../testing/results.js';
 import { describeStorageConnector } from '../testing/storage-conformance.js';
 import { toConnectorError } from './fs-errors.js';
 import { localFs, localFsConnector } from './local-fs.js';
@@ -45,12 +46,6 @@ async function put(key: string, content: string | Buffer): Promise<void> {
   await writeFile(path, content);
 }
 
-async function collect(source: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
-  const out: ObjectInfo[] = [];
-  for await (const info of source) out.push(info);
-  return out;
-}
-
 async function keys(prefix?: string, connector: StorageConnector = fs): Promise<string[]> {
   return (await collect(connector.list(prefix))).map((info) => info.key);
 }
@@ -64,16 +59,6 @@ async function text(stream: Readable): Promise<string> {
 /** Every name under `dir`, recursively, including dot files (temp files are dot files). */
 async function allNames(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true })).map(String).sort();
-}
-
-/** A rejection's `ConnectorError` code, or a failure message when it did not reject that way. */
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    return error instanceof ConnectorError ? error.code : `not a ConnectorError: ${String(error)}`;
-  }
 }
 
 describe('roots', () => {

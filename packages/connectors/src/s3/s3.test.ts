@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '@partner-ingest/core/connectors';
-import type { ObjectInfo } from '@partner-ingest/core/connectors';
+import { collect, connectorFailure } from '../testing/results.js';
 import { describeStorageConnector } from '../testing/storage-conformance.js';
 import { defaultConnectorRegistry } from '../registry.js';
 import { parseS3Uri, s3Connector, s3ClientConfig } from './s3.js';
@@ -30,17 +30,6 @@ describeStorageConnector({
   conditionalWrites: false,
 });
 
-async function collect(source: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
-  const out: ObjectInfo[] = [];
-  for await (const info of source) out.push(info);
-  return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
 
 describe('s3 connector', () => {
   it('parses s3:// URIs into a bucket and a prefix ending in a slash', () => {
@@ -98,7 +87,7 @@ describe('s3 connector', () => {
       await store.write('drop/a.tar.gz', 'bytes');
       const [listed] = await collect(store.list());
       await store.delete('drop/a.tar.gz');
-      const error = await failure(store.read(listed!.key));
+      const error = await connectorFailure(store.read(listed!.key));
       expect(error.code).toBe('NOT_FOUND');
       expect(error.message).toMatch(/drop\/a\.tar\.gz: no such object/);
     } finally {
@@ -120,11 +109,11 @@ describe('s3 connector', () => {
   it('says the bucket does not exist, and how to fix it', async () => {
     const store = await s3Connector('s3://no-such-bucket/x/', { env: server.env, durable: true });
     try {
-      const error = await failure(collect(store.list()));
+      const error = await connectorFailure(collect(store.list()));
       expect(error.code).toBe('NOT_FOUND');
       expect(error.message).toContain('the bucket "no-such-bucket" does not exist');
       expect(error.message).toContain(server.endpoint);
-      expect((await failure(store.write('a', 'x'))).message).toContain('does not exist');
+      expect((await connectorFailure(store.write('a', 'x'))).message).toContain('does not exist');
     } finally {
       await store.close();
     }
@@ -133,7 +122,7 @@ describe('s3 connector', () => {
   it('says access is denied when the credentials are wrong', async () => {
     const store = await s3Connector(`s3://${BUCKET}/x/`, { env: { ...server.env, AWS_ACCESS_KEY_ID: 'NOT-A-KEY' }, durable: true });
     try {
-      const error = await failure(collect(store.list()));
+      const error = await connectorFailure(collect(store.list()));
       expect(error.code).toBe('ACCESS_DENIED');
       expect(error.message).toMatch(/check the credentials/);
     } finally {
@@ -144,7 +133,7 @@ describe('s3 connector', () => {
   it('says the endpoint is unreachable when nothing listens there', async () => {
     const store = await s3Connector(`s3://${BUCKET}/x/`, { env: { ...server.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' }, durable: true });
     try {
-      const error = await failure(store.read('a'));
+      const error = await connectorFailure(store.read('a'));
       expect(error.code).toBe('UNREACHABLE');
       expect(error.message).toContain('http://127.0.0.1:9');
     } finally {

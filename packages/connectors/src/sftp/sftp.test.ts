@@ -5,8 +5,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '@partner-ingest/core/connectors';
-import type { ObjectInfo } from '@partner-ingest/core/connectors';
 import { defaultConnectorRegistry } from '../registry.js';
+import { collect, connectorFailure } from '../testing/results.js';
 import { describeStorageConnector } from '../testing/storage-conformance.js';
 import { hostKeyFingerprint, parseSftpUri, sftpConnector } from './sftp.js';
 import { SSHD, startSshServer, type SshTestServer } from './__fixtures__/sshd.js';
@@ -25,17 +25,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function collect(source: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
-  const out: ObjectInfo[] = [];
-  for await (const info of source) out.push(info);
-  return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
 
 withSshd('sftp (OpenSSH sshd)', () => {
   describeStorageConnector({ name: 'sftp', open: () => sftpConnector(uri(randomUUID()), { env: server.env, durable: true }) });
@@ -63,7 +52,7 @@ withSshd('sftp (OpenSSH sshd)', () => {
   });
 
   it('refuses a server whose host key is not the pinned one, naming the key it showed', async () => {
-    const error = await failure(sftpConnector(uri('x'), { env: { ...server.env, SFTP_HOST_KEY_SHA256: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, durable: true }));
+    const error = await connectorFailure(sftpConnector(uri('x'), { env: { ...server.env, SFTP_HOST_KEY_SHA256: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, durable: true }));
     expect(error.code).toBe('ACCESS_DENIED');
     expect(error.message).toContain(server.hostKeySha256);
     expect(error.message).toContain('pinned');
@@ -73,13 +62,13 @@ withSshd('sftp (OpenSSH sshd)', () => {
     const other = join(server.dataDir, '..', 'not-authorized');
     const { execFileSync } = await import('node:child_process');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-    const error = await failure(sftpConnector(uri('x'), { env: { ...server.env, SFTP_PRIVATE_KEY_FILE: other }, durable: true }));
+    const error = await connectorFailure(sftpConnector(uri('x'), { env: { ...server.env, SFTP_PRIVATE_KEY_FILE: other }, durable: true }));
     expect(error.code).toBe('ACCESS_DENIED');
     expect(error.message).toMatch(/refused the login.*SFTP_PRIVATE_KEY_FILE/);
   });
 
   it('says the server is unreachable when nothing listens on the port', async () => {
-    const error = await failure(sftpConnector(`sftp://${server.user}@127.0.0.1:9/x/`, { env: server.env, durable: true }));
+    const error = await connectorFailure(sftpConnector(`sftp://${server.user}@127.0.0.1:9/x/`, { env: server.env, durable: true }));
     expect(error.code).toBe('UNREACHABLE');
     expect(error.message).toContain('127.0.0.1:9');
   });
@@ -90,7 +79,7 @@ withSshd('sftp (OpenSSH sshd)', () => {
       await store.write('drop/a.tar.gz', 'bytes');
       const [listed] = await collect(store.list());
       await store.delete('drop/a.tar.gz');
-      const error = await failure(store.read(listed!.key));
+      const error = await connectorFailure(store.read(listed!.key));
       expect(error.code).toBe('NOT_FOUND');
       expect(error.message).toContain('drop/a.tar.gz');
     } finally {
@@ -108,7 +97,7 @@ describe('sftp URIs and credentials', () => {
   });
 
   it('says which variables to set when there are no credentials', async () => {
-    const error = await failure(sftpConnector('sftp://acme@127.0.0.1:9/x/', { env: {}, durable: true }));
+    const error = await connectorFailure(sftpConnector('sftp://acme@127.0.0.1:9/x/', { env: {}, durable: true }));
     expect(error.code).toBe('ACCESS_DENIED');
     expect(error.message).toMatch(/SFTP_PRIVATE_KEY_FILE.*SFTP_PASSWORD/);
   });

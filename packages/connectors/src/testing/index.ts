@@ -6,3 +6,4 @@
  */
 export { describeStorageConnector } from './storage-conformance.js';
 export type { StorageConformanceOptions } from './storage-conformance.js';
+export { bytesOf, codeOf, collect, connectorFailure } from './results.js';

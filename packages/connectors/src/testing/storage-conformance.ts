@@ -14,8 +14,9 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ConnectorError } from '@partner-ingest/core/connectors';
-import type { ObjectInfo, StorageConnector } from '@partner-ingest/core/connectors';
+import type { StorageConnector } from '@partner-ingest/core/connectors';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bytesOf, codeOf, collect } from './results.js';
 
 /** How to run the suite against one connector. */
 export interface StorageConformanceOptions {
@@ -33,28 +34,6 @@ export interface StorageConformanceOptions {
    * connector's own tests cover that path against a mock instead.
    */
   conditionalWrites?: boolean;
-}
-
-async function collect(source: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
-  const out: ObjectInfo[] = [];
-  for await (const info of source) out.push(info);
-  return out;
-}
-
-async function bytesOf(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
-}
-
-/** A rejection's `ConnectorError` code, or what happened instead. */
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    return error instanceof ConnectorError ? error.code : `not a ConnectorError: ${String(error)}`;
-  }
 }
 
 /** Registers the conformance tests for one connector. */

@@ -29,8 +29,8 @@ const CITIES = ['Amsterdam', 'Rotterdam', 'Utrecht', 'Den Haag', 'Eindhoven', 'G
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF'];
 const NOTES = ['late arrival', 'non-smoking', 'baby cot', 'sea view', 'quiet room', 'extra towels'];
 
-/** Small seeded PRNG (mulberry32) so every run benchmarks the same bytes. */
-function prng(seed: number): () => number {
+/** Small seeded PRNG (mulberry32) so every run benchmarks (and every test draws) the same values. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -5,7 +5,7 @@
  * nothing to undo.
  */
 import type { MemberLayout } from './member-layout.js';
-import { FIELD_KIND, isIsoDateAt, isIsoTimeAt, utf8SequenceLength } from './value-bytes.js';
+import { FIELD_KIND, isIsoDateAt, isIsoTimeAt, isNullToken, utf8SequenceLength } from './value-bytes.js';
 
 export const COMMA = 0x2c;
 export const QUOTE = 0x22;
@@ -210,7 +210,7 @@ export class RowCheck {
         continue;
       }
       // Most values cannot be a null token by their first byte: one table lookup rules them out.
-      if (s === e ? this.nullEmpty : e - s <= this.longestNull && nullFirst[buf[s]!] === 1 && this.isNull(buf, s, e)) {
+      if (s === e ? this.nullEmpty : e - s <= this.longestNull && nullFirst[buf[s]!] === 1 && isNullToken(this.nullTokens, buf, s, e)) {
         flags[f] = F_NULL | quoted;
         rowNulls |= 1 << f;
         continue;
@@ -263,18 +263,5 @@ export class RowCheck {
     this.rowFlags = rowFlags;
     this.rowNulls = rowNulls;
     return pos;
-  }
-
-  /** Whether `buf[start, end)` is one of the null tokens. */
-  private isNull(buf: Buffer, start: number, end: number): boolean {
-    const tokens = this.nullTokens;
-    const n = end - start;
-    outer: for (let t = 0; t < tokens.length; t++) {
-      const token = tokens[t]!;
-      if (token.length !== n) continue;
-      for (let k = 0; k < n; k++) if (token[k] !== buf[start + k]) continue outer;
-      return true;
-    }
-    return false;
   }
 }

@@ -2,20 +2,9 @@
 // it takes and every shape it must leave to the tokenizer, in random column orders and random
 // chunks, the part bytes, figures and key digests equal the string path's.
 import { describe, expect, it } from 'vitest';
+import { prng } from '../csv/bench-data.js';
 import { specWith } from './__fixtures__/kit.js';
 import { normalise } from './__fixtures__/normalise.js';
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 

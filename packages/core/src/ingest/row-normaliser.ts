@@ -18,7 +18,7 @@ import type { MemberLayout } from './member-layout.js';
 import type { PartMetrics } from './part-metrics.js';
 import { emptyMetrics, TYPE_ERROR_SAMPLES } from './part-metrics.js';
 import { FastRows } from './fast-rows.js';
-import { latin1TextByteWriter, textByteWriter, utf8TextByteWriter } from './value-bytes.js';
+import { isNullToken, latin1TextByteWriter, textByteWriter, utf8TextByteWriter } from './value-bytes.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
 const COMMA = 0x2c;
@@ -187,7 +187,7 @@ export class RowNormaliser {
         const end = ends[source]!;
         const f = flags[source]!;
         if (f === 0) {
-          if (end - start > longestByteNull || !this.isByteNull(buf, start, end)) {
+          if (end - start > longestByteNull || !isNullToken(this.byteNulls, buf, start, end)) {
             at = out.length;
             if (!writers[i]!(buf, start, end, out)) {
               at = -1;
@@ -203,7 +203,7 @@ export class RowNormaliser {
           // byte (bytes equal to a null token's are that token); anything else takes the string path.
           let done = false;
           if (f === CSV_FIELD_NON_ASCII && this.copiesText[i]) {
-            if (end - start <= longestByteNull && this.isByteNull(buf, start, end)) {
+            if (end - start <= longestByteNull && isNullToken(this.byteNulls, buf, start, end)) {
               done = true; // a null: `at` stays NULL_KEY
             } else if (this.latin1 ? latin1TextByteWriter(buf, start, end, out) : utf8TextByteWriter(buf, start, end, out)) {
               done = true;
@@ -273,19 +273,6 @@ export class RowNormaliser {
       }
     }
     keys.addHashed(high, low);
-  }
-
-  /** Whether bytes `buf[start, end)` (ASCII, latin1, or valid UTF-8) are one of the null tokens. */
-  private isByteNull(buf: Buffer, start: number, end: number): boolean {
-    const n = end - start;
-    const nulls = this.byteNulls;
-    outer: for (let t = 0; t < nulls.length; t++) {
-      const token = nulls[t]!;
-      if (token.length !== n) continue;
-      for (let k = 0; k < n; k++) if (token[k] !== buf[start + k]) continue outer;
-      return true;
-    }
-    return false;
   }
 
   /** The string path for one non-null value: normalise, count a type error, write it quoted if needed. */

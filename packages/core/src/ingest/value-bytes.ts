@@ -296,6 +296,18 @@ export function byteValueWriter(column: Pick<ColumnSpec, 'type' | 'format'>, csv
   }
 }
 
+/** Whether `buf[start, end)` holds exactly one of `tokens` (null tokens as bytes in the member's encoding). */
+export function isNullToken(tokens: readonly Uint8Array[], buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  outer: for (let t = 0; t < tokens.length; t++) {
+    const token = tokens[t]!;
+    if (token.length !== n) continue;
+    for (let k = 0; k < n; k++) if (token[k] !== buf[start + k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
 /** How the extract fast path (`fast-rows.ts`) checks a column's values. */
 export const FIELD_KIND = {
   /** Text: any bytes; quoted on output when it holds a comma or is empty. */
