@@ -81,20 +81,6 @@ describe('s3 connector', () => {
     }
   });
 
-  it('reads NOT_FOUND, naming the object, for one that vanished between list and read', async () => {
-    const store = await s3Connector(`s3://${BUCKET}/${randomUUID()}/`, { env: server.env, durable: true });
-    try {
-      await store.write('drop/a.tar.gz', 'bytes');
-      const [listed] = await collect(store.list());
-      await store.delete('drop/a.tar.gz');
-      const error = await connectorFailure(store.read(listed!.key));
-      expect(error.code).toBe('NOT_FOUND');
-      expect(error.message).toMatch(/drop\/a\.tar\.gz: no such object/);
-    } finally {
-      await store.close();
-    }
-  });
-
   it('follows every page of a listing', async () => {
     const store = await s3Connector(`s3://${BUCKET}/${randomUUID()}/`, { env: server.env, durable: true }, { pageSize: 3 });
     try {

@@ -133,6 +133,17 @@ export function describeStorageConnector(options: StorageConformanceOptions): vo
       expect(await codeOf(store.read('missing/object', { start: 0, end: 1 }))).toBe('NOT_FOUND');
     });
 
+    it('reads NOT_FOUND, naming the key, for an object that vanished between list and read', async () => {
+      const store = await open();
+      await store.write('drop/a_0001.tar.gz', 'bytes');
+      const [listed] = await collect(store.list());
+      await store.delete('drop/a_0001.tar.gz');
+      const error = await store.read(listed!.key).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectorError);
+      expect((error as ConnectorError).code).toBe('NOT_FOUND');
+      expect((error as ConnectorError).message).toContain('a_0001.tar.gz');
+    });
+
     it('publishes nothing when the body fails half-way, and rejects', async () => {
       const store = await open();
       await store.write('keep/old', 'old version');
