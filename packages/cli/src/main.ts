@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { planCommand } from './commands/plan.js';
 import { runFromArgs } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
+import { workerFromArgs } from './commands/worker.js';
 import { EXIT, UsageError } from './io.js';
 import type { CliIo } from './io.js';
 
@@ -19,6 +20,8 @@ Usage:
                       [--source URI] [--staging URI] [--output URI] [--state URI]
   partner-ingest run <spec.yaml> [--date YYYY-MM-DD] [--source URI] [--staging URI] [--output URI]
                      [--state URI] [--concurrency N] [--force] [--json] [--log-level LEVEL]
+                     [--executor local|bullmq --redis URL [--queue NAME]]
+  partner-ingest worker --redis URL [--concurrency N] [--queue NAME]
   partner-ingest --help | --version
 
 Commands:
@@ -29,6 +32,7 @@ Commands:
   run        Run one day: extract, merge, check, summarise, verify.
              Exit 0 when every table was published, 1 when a check or task failed, 2 on usage
              or spec errors.
+  worker     Run units of \`run --executor bullmq\` runs from Redis, on this machine.
 
 Run partner-ingest <command> --help for a command's options.
 `;
@@ -139,6 +143,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runPlan(rest, io);
       case 'run':
         return await runFromArgs(rest, io);
+      case 'worker':
+        return await workerFromArgs(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"; run partner-ingest --help`);
     }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConnectorRegistry, sendAlerts } from '@partner-ingest/connectors';
-import { PlanError, compilePlan, parseDuration, createRunLogger, formatIssue, formatSummaryText, loadSpecFile, resolveRunDate, runPlan, uriScheme } from '@partner-ingest/core';
+import { PlanError, bullmqExecutor, compilePlan, parseDuration, createRunLogger, formatIssue, formatSummaryText, loadSpecFile, resolveRunDate, runPlan, uriScheme } from '@partner-ingest/core';
 import type { ConnectorRegistry, LogLevel, RunProgress, RunResult } from '@partner-ingest/core';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from '../io.js';
@@ -33,6 +33,10 @@ export interface RunCommandOptions {
   logLevel?: LogLevel;
   /** Connectors to use instead of the built-in ones. */
   connectors?: ConnectorRegistry;
+  /** Run units on BullMQ workers through this Redis (`redis://host:port`), instead of this machine. */
+  redis?: string;
+  /** The BullMQ queue (default `partner-ingest`). */
+  queue?: string;
   /** Receives progress (the CLI draws it on a TTY). */
   onProgress?: (progress: RunProgress) => void;
   signal?: AbortSignal;
@@ -107,6 +111,18 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       env: io.env,
       // Extract units run on worker threads, which open locations with the built-in connectors.
       ...(options.connectors ? {} : { connectorsModule: import.meta.resolve('@partner-ingest/connectors') }),
+      ...(options.redis !== undefined
+        ? {
+            executor: bullmqExecutor({
+              redis: options.redis,
+              state: plan.locations.state,
+              connectors,
+              env: io.env,
+              logger,
+              ...(options.queue !== undefined ? { queue: options.queue } : {}),
+            }),
+          }
+        : {}),
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(options.force ? { force: true } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -156,7 +172,12 @@ Options:
   --staging URI           stage parts here instead of staging
   --output URI            publish here instead of output.uri
   --state URI             record task state here (default: <output>/_state/)
-  --concurrency N         archives extracted at once (default: the number of cores)
+  --concurrency N         archives extracted at once (default: the number of cores; with
+                          --executor bullmq, units in flight across all workers, default 16)
+  --executor local|bullmq local runs units on this machine's cores (the default); bullmq enqueues
+                          them for \`partner-ingest worker\` processes through --redis
+  --redis URL             redis://host:port of the BullMQ queues (with --executor bullmq)
+  --queue NAME            the BullMQ queue (default: partner-ingest)
   --wait-timeout D        wait at most D for the drop (e.g. 0s, 10m) instead of source.readiness.timeout
   --force                 redo every task, even those whose inputs are unchanged
   --json                  print the run summary as JSON, and nothing else, on stdout
@@ -183,6 +204,9 @@ export async function runFromArgs(args: string[], io: CliIo): Promise<number> {
       state: { type: 'string' },
       concurrency: { type: 'string' },
       'wait-timeout': { type: 'string' },
+      executor: { type: 'string', default: 'local' },
+      redis: { type: 'string' },
+      queue: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       'log-level': { type: 'string', default: 'info' },
@@ -211,6 +235,10 @@ export async function runFromArgs(args: string[], io: CliIo): Promise<number> {
       throw new UsageError(`--wait-timeout must be a duration such as 0s, 30s, 10m or 1h30m, not "${waitTimeout}"`);
     }
   }
+  if (values.executor !== 'local' && values.executor !== 'bullmq') throw new UsageError(`--executor must be local or bullmq, not "${values.executor}"`);
+  if (values.executor === 'bullmq' && values.redis === undefined) throw new UsageError('--executor bullmq needs --redis redis://host:port (where the workers take their units)');
+  if (values.executor === 'local' && values.redis !== undefined) throw new UsageError('--redis is for --executor bullmq; add it, or drop --redis to run here');
+  if (values.executor === 'bullmq') concurrency ??= 16;
   const progress = io.progress ? createProgressLine(io.progress) : undefined;
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error('interrupted (SIGINT)'));
@@ -226,6 +254,8 @@ export async function runFromArgs(args: string[], io: CliIo): Promise<number> {
         ...(values.state !== undefined ? { state: values.state } : {}),
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(waitTimeout !== undefined ? { waitTimeout } : {}),
+        ...(values.redis !== undefined ? { redis: values.redis } : {}),
+        ...(values.queue !== undefined ? { queue: values.queue } : {}),
         force: values.force ?? false,
         json: values.json ?? false,
         logLevel,

@@ -7,3 +7,7 @@ export { postCheck } from './post-check.js';
 export { runTableStage, schemaDocument } from './table-stage.js';
 export type { TableStageContext } from './table-stage.js';
 export { archiveGlob } from './archive-glob.js';
+export type { UnitExecutor } from './run-plan.js';
+export type { WorkerSetup } from './task-worker.js';
+export { bullmqExecutor, startBullmqWorker, DEFAULT_QUEUE } from './bullmq.js';
+export type { BullmqExecutorOptions, BullmqWorkerOptions, RunningWorker, UnitJob } from './bullmq.js';

@@ -11,7 +11,8 @@ import type { ArchiveLimits } from '../archive/limits.js';
 import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { runExtractUnit, safeKeySegment } from '../ingest/extract-unit.js';
-import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
+import type { ExtractedPart, ExtractUnitRecord } from '../ingest/extract-unit.js';
+import type { KeyRunRef } from '../ingest/duplicates.js';
 import { keyRunBytes } from '../ingest/key-run.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -21,7 +22,9 @@ import { bottleneckHints, formatSummaryText, roundTo, summaryKeys } from '../rep
 import type { RunSummary, TableSummary } from '../report/summary.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
+import type { MergeWorkResult } from './merge-work.js';
 import { TaskPool } from './task-pool.js';
+import type { WorkerSetup } from './task-worker.js';
 import { postCheck } from './post-check.js';
 import { fingerprint, StateStore } from './state-store.js';
 import { runTableStage } from './table-stage.js';
@@ -62,6 +65,22 @@ export interface RunOptions {
    * `@partner-ingest/connectors`). Without it, units run on the calling thread.
    */
   connectorsModule?: string;
+  /**
+   * Runs extract units and merges elsewhere: given what a unit needs (spec, locations), returns an
+   * executor, e.g. `bullmqExecutor(...)` to run them on worker processes of other machines through
+   * Redis. Without it, the worker-thread pool of `connectorsModule` (or the calling thread) runs them.
+   */
+  executor?: (setup: WorkerSetup) => Promise<UnitExecutor>;
+}
+
+/** Runs the heavy units of a plan: the local thread pool, or a distributed queue. */
+export interface UnitExecutor {
+  extract(archive: ObjectInfo, archiveId: string): Promise<ExtractUnitRecord>;
+  merge(table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult>;
+  /** Stops at once; pending units fail with `reason`. */
+  abort(reason: Error): Promise<void>;
+  /** Releases what it holds once the run is done. */
+  close(): Promise<void>;
 }
 
 /** The outcome of a run. */
@@ -117,7 +136,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
   const context = { env: options.env ?? process.env };
 
   const opened: StorageConnector[] = [];
-  let pool: TaskPool | undefined;
+  let pool: UnitExecutor | undefined;
   const open = async (uri: string, durable = true) => {
     const connector = await options.connectors.open(uri, { ...context, durable });
     opened.push(connector);
@@ -157,25 +176,22 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     let reused = 0;
     const extractStart = Date.now();
     const cpu = new PQueue({ concurrency });
-    pool =
-      options.connectorsModule && TaskPool.available() && archives.length > 1
-        ? new TaskPool(
-            Math.min(concurrency, archives.length),
-            {
-              spec,
-              tables: plan.tables,
-              locations: { source: plan.locations.source, staging: plan.locations.staging, output: plan.locations.output },
-              connectorsModule: options.connectorsModule,
-              env: { ...context.env },
-              ...(options.archiveLimits ? { limits: options.archiveLimits } : {}),
-            },
-            logger,
-            (bytes) => {
-              progress.bytesDone += bytes;
-              report();
-            },
-          )
-        : undefined;
+    const setup: WorkerSetup = {
+      spec,
+      tables: plan.tables,
+      locations: { source: plan.locations.source, staging: plan.locations.staging, output: plan.locations.output },
+      connectorsModule: options.connectorsModule ?? '',
+      env: { ...context.env },
+      ...(options.archiveLimits ? { limits: options.archiveLimits } : {}),
+    };
+    if (options.executor) {
+      pool = await options.executor(setup);
+    } else if (options.connectorsModule && TaskPool.available() && archives.length > 1) {
+      pool = new TaskPool(Math.min(concurrency, archives.length), setup, logger, (bytes) => {
+        progress.bytesDone += bytes;
+        report();
+      });
+    }
     const abortPool = () => void pool?.abort(new Error('the run was aborted'));
     options.signal?.addEventListener('abort', abortPool, { once: true });
     archives.forEach((archive, index) => {

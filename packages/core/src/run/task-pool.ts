@@ -21,6 +21,8 @@ import type { WorkerMessage, WorkerSetup, WorkerTask } from './task-worker.js';
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 /** Tasks as the pool takes them: the pool assigns their ids. */
 type Task = WithoutId<WorkerTask>;
+/** A task as {@link TaskPool.runTask} takes it (and a distributed job carries it). */
+export type PoolTask = Task;
 
 /** Runs extract units and table merges on worker threads. */
 export class TaskPool {
@@ -104,6 +106,11 @@ export class TaskPool {
   async merge(table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult> {
     const [merged, duplicates] = await Promise.all([this.run({ kind: 'copy', table, parts: [...parts] }), this.run({ kind: 'count', table, runs: [...runs] })]);
     return { merged, duplicates } as MergeWorkResult;
+  }
+
+  /** Runs one task as sent (a distributed worker's job): an extract unit, a copy or a count. */
+  runTask(task: PoolTask): Promise<unknown> {
+    return this.run(task);
   }
 
   private async run(task: Task): Promise<unknown> {

@@ -1,0 +1,210 @@
+/**
+ * Distributed execution on BullMQ queues in Redis: a coordinator (`partner-ingest run --executor
+ * bullmq`) enqueues the plan's units (extract one archive, copy or count one table) as their
+ * dependencies finish, and any number of worker processes (`partner-ingest worker`), on any
+ * machines that reach Redis and the storage, run them.
+ *
+ * Jobs carry only references: the state location's URI and the key of the unit's setup there
+ * (the spec and the locations, written once per run by the coordinator), and the unit's own
+ * keys, ids and versions. Credentials never travel: each worker opens the locations with its own
+ * environment. Units are idempotent and publish atomically, so a unit that runs twice (a retry,
+ * or a job BullMQ found stalled after its worker died) leaves the same bytes.
+ *
+ * bullmq (and ioredis) load only when this executor or a worker is started.
+ */
+import { createHash } from 'node:crypto';
+import type { ObjectInfo } from '../connectors/connector.js';
+import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { KeyRunRef } from '../ingest/duplicates.js';
+import type { ExtractedPart, ExtractUnitRecord } from '../ingest/extract-unit.js';
+import type { Logger } from '../log/logger.js';
+import type { MergeWorkResult } from './merge-work.js';
+import type { UnitExecutor } from './run-plan.js';
+import { StateStore } from './state-store.js';
+import { TaskPool, type PoolTask } from './task-pool.js';
+import type { WorkerSetup } from './task-worker.js';
+
+/** The queue every unit goes through, unless told otherwise. */
+export const DEFAULT_QUEUE = 'partner-ingest';
+
+/** What a job carries. */
+export interface UnitJob {
+  /** The state location (a URI) holding the setup. */
+  state: string;
+  /** The setup's key in the state store (its content's hash is in the name). */
+  setupKey: string;
+  task: PoolTask;
+}
+
+/** Options of {@link bullmqExecutor}. */
+export interface BullmqExecutorOptions {
+  /** `redis://host:port[/db]`. */
+  redis: string;
+  /** The state location of the run (where the setup is published for the workers). */
+  state: string;
+  connectors: ConnectorRegistry;
+  env: Readonly<Record<string, string | undefined>>;
+  queue?: string;
+  /** Tries per unit before it counts as failed (default 3), with exponential backoff from `backoffMs` (default 2 s). */
+  attempts?: number;
+  backoffMs?: number;
+  /** How often a pending unit's state is read (default 250 ms). */
+  pollMs?: number;
+  logger?: Logger;
+  onBytes?: (bytes: number) => void;
+}
+
+function redisConnection(url: string) {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error(`--redis must be a redis:// URL, not ${JSON.stringify(url)}`);
+  return {
+    host: parsed.hostname,
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+/** The setup as the workers read it: without the coordinator's environment (credentials stay home). */
+function publishedSetup(setup: WorkerSetup): Omit<WorkerSetup, 'env' | 'connectorsModule'> {
+  const { env: _env, connectorsModule: _module, ...rest } = setup;
+  return rest;
+}
+
+/**
+ * An executor for `runPlan({ executor })` that runs units on BullMQ workers. Each unit is a job;
+ * its outcome is read back from Redis, so a job that vanishes (Redis restarted without its data)
+ * fails the unit with a message saying so instead of waiting forever.
+ */
+export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSetup) => Promise<UnitExecutor> {
+  return async (setup) => {
+    const { Queue } = await import('bullmq');
+    const connection = redisConnection(options.redis);
+    const queue = new Queue(options.queue ?? DEFAULT_QUEUE, { connection });
+    const body = JSON.stringify(publishedSetup(setup));
+    const setupKey = `executor/setup-${createHash('sha256').update(body).digest('hex').slice(0, 16)}.json`;
+    const stateConnector = await options.connectors.open(options.state, { env: options.env });
+    try {
+      await new StateStore(stateConnector).put(setupKey, JSON.parse(body));
+    } finally {
+      await stateConnector.close();
+    }
+    let aborted: Error | undefined;
+    const pollMs = options.pollMs ?? 250;
+
+    const run = async (task: PoolTask, name: string): Promise<unknown> => {
+      const job = await queue.add(name, { state: options.state, setupKey, task } satisfies UnitJob, {
+        attempts: options.attempts ?? 3,
+        backoff: { type: 'exponential', delay: options.backoffMs ?? 2000 },
+        removeOnComplete: { age: 24 * 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+      for (;;) {
+        if (aborted) throw aborted;
+        const state = await queue.getJobState(job.id!);
+        if (state === 'completed' || state === 'failed') {
+          const finished = await queue.getJob(job.id!);
+          if (state === 'completed') return finished?.returnvalue;
+          throw new Error(`${finished?.failedReason ?? 'failed'} (after ${finished?.attemptsMade ?? '?'} attempt(s) on BullMQ workers)`);
+        }
+        if (state === 'unknown') {
+          throw new Error(`its job ${job.id} is gone from Redis (${options.redis}): was Redis restarted without persistence? Re-run the day; finished units are kept`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    };
+
+    return {
+      async extract(archive: ObjectInfo, archiveId: string): Promise<ExtractUnitRecord> {
+        const record = (await run({ kind: 'extract', archive, archiveId }, `extract:${archive.key}`)) as ExtractUnitRecord;
+        options.onBytes?.(record.uncompressedBytes);
+        return record;
+      },
+      async merge(table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult> {
+        const [merged, duplicates] = await Promise.all([run({ kind: 'copy', table, parts: [...parts] }, `copy:${table}`), run({ kind: 'count', table, runs: [...runs] }, `count:${table}`)]);
+        return { merged, duplicates } as MergeWorkResult;
+      },
+      async abort(reason: Error): Promise<void> {
+        aborted = reason;
+        await queue.close();
+      },
+      async close(): Promise<void> {
+        await queue.close();
+      },
+    };
+  };
+}
+
+/** Options of {@link startBullmqWorker}. */
+export interface BullmqWorkerOptions {
+  redis: string;
+  queue?: string;
+  /** Units at once in this process, each on a worker thread (default 1). */
+  concurrency?: number;
+  /** The module whose `defaultConnectorRegistry()` opens locations (in this process and its threads). */
+  connectorsModule: string;
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  /**
+   * How long a unit's lock lasts without renewal: a worker that dies holding a unit loses it after
+   * this long and another worker takes it up (BullMQ's stalled-job check). Default 30 s.
+   */
+  lockMs?: number;
+}
+
+/** A running worker; `close()` finishes the units in hand and stops. */
+export interface RunningWorker {
+  close(): Promise<void>;
+}
+
+/** Starts a process-wide worker that runs units from the queue until closed. */
+export async function startBullmqWorker(options: BullmqWorkerOptions): Promise<RunningWorker> {
+  const { Worker } = await import('bullmq');
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const module = (await import(options.connectorsModule)) as { defaultConnectorRegistry(): ConnectorRegistry };
+  const registry = module.defaultConnectorRegistry();
+  // One thread pool per setup (a run's spec and locations), made when its first unit comes.
+  const pools = new Map<string, Promise<TaskPool>>();
+  const poolFor = (job: UnitJob) => {
+    const id = `${job.state}\n${job.setupKey}`;
+    let pool = pools.get(id);
+    if (!pool) {
+      pool = (async () => {
+        const store = await registry.open(job.state, { env: options.env });
+        try {
+          const published = await new StateStore(store).get<Omit<WorkerSetup, 'env' | 'connectorsModule'>>(job.setupKey);
+          if (!published) throw new Error(`the run's setup ${job.setupKey} is not in ${job.state}: is this worker reaching the same storage as the coordinator?`);
+          return new TaskPool(concurrency, { ...published, env: options.env, connectorsModule: options.connectorsModule }, options.logger, () => {});
+        } finally {
+          await store.close();
+        }
+      })();
+      pool.catch(() => pools.delete(id));
+      pools.set(id, pool);
+    }
+    return pool;
+  };
+  const lockMs = options.lockMs ?? 30_000;
+  const worker = new Worker<UnitJob>(
+    options.queue ?? DEFAULT_QUEUE,
+    async (job) => {
+      options.logger.info('unit started', { unit: job.name, attempt: job.attemptsMade + 1 });
+      const result = await (await poolFor(job.data)).runTask(job.data.task);
+      options.logger.info('unit done', { unit: job.name });
+      return result;
+    },
+    { connection: redisConnection(options.redis), concurrency, lockDuration: lockMs, stalledInterval: Math.max(1000, Math.floor(lockMs / 2)), maxStalledCount: 3 },
+  );
+  worker.on('failed', (job, error) => options.logger.warn('unit failed', { unit: job?.name, attempt: job?.attemptsMade, error: error.message }));
+  worker.on('error', (error) => options.logger.error('worker error', { error: error.message }));
+  await worker.waitUntilReady();
+  return {
+    async close() {
+      await worker.close();
+      await Promise.all([...pools.values()].map((p) => p.then((pool) => pool.close(), () => {})));
+    },
+  };
+}
