@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from './args.js';
-import { CONTENDER_NAMES } from './contender-names.js';
+import { DEFAULT_CONTENDERS } from './contender-names.js';
 
 describe('parseBenchArgs', () => {
-  it('defaults to 1GB, 3 runs and every contender in report order', () => {
-    expect(parseBenchArgs([])).toEqual({ kind: 'run', options: { size: '1GB', runs: 3, only: [...CONTENDER_NAMES] } });
+  it('defaults to 1GB, 3 runs and every contender but the opt-in BullMQ ones, in report order', () => {
+    expect(parseBenchArgs([])).toEqual({ kind: 'run', options: { size: '1GB', runs: 3, only: [...DEFAULT_CONTENDERS] } });
+    expect(DEFAULT_CONTENDERS).not.toContain('bullmq-2-workers');
+  });
+
+  it('measures the BullMQ runs when --only names them', () => {
+    expect(parseBenchArgs(['--only', 'bullmq-2-workers,bullmq-1-worker'])).toEqual({ kind: 'run', options: { size: '1GB', runs: 3, only: ['bullmq-1-worker', 'bullmq-2-workers'] } });
   });
 
   it.each([
@@ -19,7 +24,7 @@ describe('parseBenchArgs', () => {
   });
 
   it('accepts --size=VALUE and --runs', () => {
-    expect(parseBenchArgs(['--size=100MB', '--runs', '5'])).toEqual({ kind: 'run', options: { size: '100MB', runs: 5, only: [...CONTENDER_NAMES] } });
+    expect(parseBenchArgs(['--size=100MB', '--runs', '5'])).toEqual({ kind: 'run', options: { size: '100MB', runs: 5, only: [...DEFAULT_CONTENDERS] } });
   });
 
   it('keeps --only in report order, without duplicates or blanks', () => {
@@ -33,8 +38,8 @@ describe('parseBenchArgs', () => {
     [['--runs', '0'], '--runs must be a whole number >= 1 (got "0")'],
     [['--runs', '2.5'], '--runs must be a whole number >= 1 (got "2.5")'],
     [['--runs', 'three'], '--runs must be a whole number >= 1 (got "three")'],
-    [['--only', 'floor,duckdb'], '--only: unknown contender "duckdb"; known: floor, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1'],
-    [['--only', ','], '--only needs at least one of floor, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1'],
+    [['--only', 'floor,duckdb'], '--only: unknown contender "duckdb"; known: floor, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1, bullmq-1-worker, bullmq-2-workers'],
+    [['--only', ','], '--only needs at least one of floor, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1, bullmq-1-worker, bullmq-2-workers'],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(parseBenchArgs(argv)).toEqual({ kind: 'error', message });
   });

@@ -2,7 +2,7 @@
 // throwing, so usage mistakes are tested as data and the CLI alone decides how to print them.
 
 import { parseArgs } from 'node:util';
-import { CONTENDER_NAMES, isContenderName, type ContenderName } from './contender-names.js';
+import { CONTENDER_NAMES, DEFAULT_CONTENDERS, isContenderName, type ContenderName } from './contender-names.js';
 
 /** Data sizes the issue defines targets for; each has its own cached drop. */
 export const BENCH_SIZES = ['100MB', '1GB', '4GB'] as const;
@@ -24,7 +24,9 @@ export const USAGE = `usage: pnpm bench [--size ${BENCH_SIZES.join('|')}] [--run
 
   --size   generated acme-travel drop to measure (uncompressed CSV bytes, 1 MB = 10^6), default ${DEFAULT_SIZE}
   --runs   measured runs per contender, interleaved round-robin, default ${DEFAULT_RUNS}
-  --only   comma-separated contenders to measure, default all`;
+  --only   comma-separated contenders to measure, default ${DEFAULT_CONTENDERS.join(',')}
+           (bullmq-1-worker and bullmq-2-workers need redis-server: partner-ingest on BullMQ
+           workers, one and two, for the scaling figure)`;
 
 export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   let values: { size?: string; runs?: string; only?: string; help?: boolean };
@@ -70,7 +72,7 @@ function parseRunsArg(text: string | undefined): number | { kind: 'error'; messa
 }
 
 function parseOnlyArg(text: string | undefined): ContenderName[] | { kind: 'error'; message: string } {
-  if (text === undefined) return [...CONTENDER_NAMES];
+  if (text === undefined) return [...DEFAULT_CONTENDERS];
   const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (names.length === 0) return { kind: 'error', message: `--only needs at least one of ${CONTENDER_NAMES.join(', ')}` };
   const unknown = names.filter((n) => !isContenderName(n));

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContenderName } from './contender-names.js';
 import type { Drop } from './dataset.js';
-import { DUCKDB_MERGE_JS, PARTNER_INGEST_BIN_JS, REPO_ROOT, SCRIPTS_DIR } from './paths.js';
+import { BULLMQ_RUN_JS, DUCKDB_MERGE_JS, PARTNER_INGEST_BIN_JS, REPO_ROOT, SCRIPTS_DIR } from './paths.js';
 
 export interface RunContext {
   drop: Drop;
@@ -117,13 +117,13 @@ function duckdb(mode: 'naive' | 'tuned', description: string): Contender {
   };
 }
 
-function partnerIngest(name: ContenderName, extraArgs: string[], description: string): Contender {
+function partnerIngest(name: ContenderName, extraArgs: string[], description: string, bullmqWorkers?: number): Contender {
   return {
     name,
     description,
     command: (ctx) => ({
       argv: [
-        process.execPath, PARTNER_INGEST_BIN_JS, 'run', ctx.specPath, '--date', ctx.drop.request.date,
+        process.execPath, ...(bullmqWorkers ? [BULLMQ_RUN_JS, String(bullmqWorkers), '--'] : [PARTNER_INGEST_BIN_JS, 'run']), ctx.specPath, '--date', ctx.drop.request.date,
         '--source', ctx.drop.dir, '--staging', join(ctx.workDir, 'staging'), '--output', join(ctx.workDir, 'out'), '--json', ...extraArgs,
       ],
       cwd: REPO_ROOT,
@@ -146,6 +146,8 @@ export const CONTENDERS: readonly Contender[] = [
   duckdb('tuned', 'tar -xzf (xargs -P), then DuckDB with files grouped by header, explicit VARCHAR columns, detection off, UNION ALL BY NAME; same COPY and null counts'),
   partnerIngest('partner-ingest', [], 'partner-ingest run with default settings (concurrency = cores)'),
   partnerIngest('partner-ingest-c1', ['--concurrency', '1'], 'partner-ingest run --concurrency 1: what the second core buys'),
+  partnerIngest('bullmq-1-worker', [], 'partner-ingest run --executor bullmq with one `partner-ingest worker` (a redis-server and the worker started and stopped inside the measured span)', 1),
+  partnerIngest('bullmq-2-workers', [], 'the same with two workers on this machine: what a second worker buys', 2),
 ];
 
 export function contender(name: ContenderName): Contender {

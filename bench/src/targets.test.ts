@@ -29,6 +29,12 @@ describe('checkTargets', () => {
     expect(edge.slice(0, 3).map((c) => c.pass)).toEqual([true, true, true]);
   });
 
+  it('adds what a second BullMQ worker buys when both were measured', () => {
+    const checks = lines([summary('bullmq-1-worker', 20), summary('bullmq-2-workers', 11)]);
+    expect(checks).toContain('partner-ingest on 2 BullMQ workers vs 1: 1.82x (20.00 s -> 11.00 s)');
+    expect(lines([summary('bullmq-1-worker', 20)]).some((line) => line.includes('BullMQ'))).toBe(false);
+  });
+
   it('says which contender is missing instead of passing or failing', () => {
     expect(lines([summary('floor', 10)])).toEqual([
       'partner-ingest wall <= 1.6x floor: n/a (needs partner-ingest)',

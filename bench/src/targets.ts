@@ -47,6 +47,14 @@ export function checkTargets(summaries: readonly ContenderSummary[]): TargetChec
     const speedup = c1.medianSeconds / pi.medianSeconds;
     checks.push({ label: scaleLabel, pass: null, value: `${speedup.toFixed(2)}x (${c1.medianSeconds.toFixed(2)} s -> ${pi.medianSeconds.toFixed(2)} s)` });
   } else checks.push({ label: scaleLabel, pass: null, value: missing('partner-ingest', 'partner-ingest-c1') });
+
+  // Not a target either, and only when asked for: what a second BullMQ worker buys.
+  const one = get('bullmq-1-worker');
+  const two = get('bullmq-2-workers');
+  if (one && two) {
+    const speedup = one.medianSeconds / two.medianSeconds;
+    checks.push({ label: 'partner-ingest on 2 BullMQ workers vs 1', pass: null, value: `${speedup.toFixed(2)}x (${one.medianSeconds.toFixed(2)} s -> ${two.medianSeconds.toFixed(2)} s)` });
+  }
   return checks;
 }
 
