@@ -27,6 +27,9 @@ import type { WorkerSetup } from './task-worker.js';
 /** The queue every unit goes through, unless told otherwise. */
 export const DEFAULT_QUEUE = 'partner-ingest';
 
+/** A worker closes the threads it keeps for a run once they have been idle this long. */
+const IDLE_POOL_MS = 60_000;
+
 /** What a job carries. */
 export interface UnitJob {
   /** The state location (a URI) holding the setup. */
@@ -166,8 +169,20 @@ export async function startBullmqWorker(options: BullmqWorkerOptions): Promise<R
   const concurrency = Math.max(1, options.concurrency ?? 1);
   const module = (await import(options.connectorsModule)) as { defaultConnectorRegistry(): ConnectorRegistry };
   const registry = module.defaultConnectorRegistry();
-  // One thread pool per setup (a run's spec and locations), made when its first unit comes.
+  // One thread pool per setup (a run's spec and locations), made when its first unit comes and
+  // closed once it has had nothing to do for a minute: a worker serves many days and partners.
   const pools = new Map<string, Promise<TaskPool>>();
+  const usage = new Map<string, { active: number; last: number }>();
+  const sweep = setInterval(() => {
+    for (const [id, use] of usage) {
+      if (use.active > 0 || Date.now() - use.last < IDLE_POOL_MS) continue;
+      const pool = pools.get(id);
+      pools.delete(id);
+      usage.delete(id);
+      void pool?.then((p) => p.close(), () => {});
+    }
+  }, IDLE_POOL_MS / 2);
+  sweep.unref();
   const poolFor = (job: UnitJob) => {
     const id = `${job.state}\n${job.setupKey}`;
     let pool = pools.get(id);
@@ -192,9 +207,18 @@ export async function startBullmqWorker(options: BullmqWorkerOptions): Promise<R
     options.queue ?? DEFAULT_QUEUE,
     async (job) => {
       options.logger.info('unit started', { unit: job.name, attempt: job.attemptsMade + 1 });
-      const result = await (await poolFor(job.data)).runTask(job.data.task);
-      options.logger.info('unit done', { unit: job.name });
-      return result;
+      const id = `${job.data.state}\n${job.data.setupKey}`;
+      const use = usage.get(id) ?? { active: 0, last: 0 };
+      usage.set(id, use);
+      use.active++;
+      try {
+        const result = await (await poolFor(job.data)).runTask(job.data.task);
+        options.logger.info('unit done', { unit: job.name });
+        return result;
+      } finally {
+        use.active--;
+        use.last = Date.now();
+      }
     },
     { connection: redisConnection(options.redis), concurrency, lockDuration: lockMs, stalledInterval: Math.max(1000, Math.floor(lockMs / 2)), maxStalledCount: 3 },
   );
@@ -203,6 +227,7 @@ export async function startBullmqWorker(options: BullmqWorkerOptions): Promise<R
   await worker.waitUntilReady();
   return {
     async close() {
+      clearInterval(sweep);
       await worker.close();
       await Promise.all([...pools.values()].map((p) => p.then((pool) => pool.close(), () => {})));
     },
