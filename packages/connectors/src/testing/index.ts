@@ -7,3 +7,4 @@
 export { describeStorageConnector } from './storage-conformance.js';
 export type { StorageConformanceOptions } from './storage-conformance.js';
 export { bytesOf, codeOf, collect, connectorFailure } from './results.js';
+export { freeLoopbackPort, loopbackPortOpen, waitForLoopbackPort } from './ports.js';

@@ -5,9 +5,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort, waitForLoopbackPort } from '../../testing/ports.js';
 
 /** Where Debian puts sshd (it must be started by absolute path). */
 export const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find((path) => existsSync(path));
@@ -26,33 +26,6 @@ export interface SshTestServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, deadline: number): Promise<void> {
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not listen on 127.0.0.1:${port} in time`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function startSshServer(): Promise<SshTestServer> {
   if (!SSHD) throw new Error('sshd is not installed (Debian: apt-get install openssh-server)');
   const dir = await mkdtemp(join(tmpdir(), 'pi-sshd-'));
@@ -64,7 +37,7 @@ export async function startSshServer(): Promise<SshTestServer> {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
   await writeFile(join(dir, 'authorized_keys'), await readFile(`${keyFile}.pub`), { mode: 0o600 });
   const hostKeySha256 = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const user = userInfo().username;
   const config = [
     `Port ${port}`,
@@ -90,7 +63,7 @@ export async function startSshServer(): Promise<SshTestServer> {
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await Promise.race([waitForPort(port, Date.now() + 15_000), exited.then(() => Promise.reject(new Error(`sshd exited: ${stderr}`)))]);
+    await Promise.race([waitForLoopbackPort(port, 'sshd'), exited.then(() => Promise.reject(new Error(`sshd exited: ${stderr}`)))]);
   } catch (error) {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
