@@ -3,7 +3,7 @@
 // a local run however the units are spread, when a worker is SIGKILLed in the middle of a unit,
 // after Redis is restarted mid-run and the day is re-run, and when the coordinator is SIGKILLed
 // and re-run; a unit that fails on every try is reported with its reason.
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,15 @@ describe.skipIf(!REDIS_AVAILABLE)('running a day on BullMQ workers', () => {
     expect(diffFiles(local.files, await readPublished(join(dir, 'three', 'out'), TABLES))).toEqual([]);
     // Units went to more than one worker.
     expect(spread.filter((w) => w.log().includes('unit done')).length).toBeGreaterThan(1);
+    // What went through Redis: references only, both ways (no spec, no records, no data).
+    const redisCli = (...args: string[]) => execFileSync('redis-cli', ['-u', redis.url, ...args], { encoding: 'utf8' }).trim();
+    const jobs = redisCli('--scan', '--pattern', 'bull:partner-ingest:[0-9]*').split('\n').filter((key) => /:\d+$/.test(key));
+    expect(jobs.length).toBeGreaterThan(4);
+    for (const key of jobs) {
+      const data = JSON.parse(redisCli('HGET', key, 'data')) as Record<string, unknown>;
+      expect(Object.keys(data).sort()).toEqual(['setupKey', 'state', 'task']);
+      expect(Object.keys(JSON.parse(redisCli('HGET', key, 'returnvalue')) as object)).toEqual(['resultKey']);
+    }
   }, 120_000);
 
   it('survives a worker SIGKILLed in the middle of a unit: another worker takes the unit up', async () => {

@@ -6,8 +6,9 @@
  *
  * Jobs carry only references: the state location's URI and the key of the unit's setup there
  * (the spec and the locations, written once per run by the coordinator), and the unit's own
- * keys, ids and versions. Credentials never travel: each worker opens the locations with its own
- * environment. Units are idempotent and publish atomically, so a unit that runs twice (a retry,
+ * keys, ids and versions. Results come back the same way: the worker writes a unit's record (with
+ * its figures and type-error samples) to the state store and its job returns the key. Credentials
+ * never travel: each worker opens the locations with its own environment. Units are idempotent and publish atomically, so a unit that runs twice (a retry,
  * or a job BullMQ found stalled after its worker died) leaves the same bytes.
  *
  * bullmq (and ioredis) load only when this executor or a worker is started.
@@ -29,6 +30,11 @@ export const DEFAULT_QUEUE = 'partner-ingest';
 
 /** A worker closes the threads it keeps for a run once they have been idle this long. */
 const IDLE_POOL_MS = 60_000;
+
+/** What a finished job returns: where its result is in the state store. */
+export interface UnitJobResult {
+  resultKey: string;
+}
 
 /** What a job carries. */
 export interface UnitJob {
@@ -97,6 +103,9 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
     }
     let aborted: Error | undefined;
     const pollMs = options.pollMs ?? 250;
+    // Results are read back from the state store, where the workers write them.
+    const results = await options.connectors.open(options.state, { env: options.env });
+    const resultStore = new StateStore(results);
 
     const run = async (task: PoolTask, name: string): Promise<unknown> => {
       const job = await queue.add(name, { state: options.state, setupKey, task } satisfies UnitJob, {
@@ -110,7 +119,13 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
         const state = await queue.getJobState(job.id!);
         if (state === 'completed' || state === 'failed') {
           const finished = await queue.getJob(job.id!);
-          if (state === 'completed') return finished?.returnvalue;
+          if (state === 'completed') {
+            const { resultKey } = finished!.returnvalue as UnitJobResult;
+            const result = await resultStore.get<{ value: unknown }>(resultKey);
+            if (!result) throw new Error(`its result ${resultKey} is not in ${options.state}: do the workers write to the same state location?`);
+            await resultStore.delete(resultKey).catch(() => {});
+            return result.value;
+          }
           throw new Error(`${finished?.failedReason ?? 'failed'} (after ${finished?.attemptsMade ?? '?'} attempt(s) on BullMQ workers)`);
         }
         if (state === 'unknown') {
@@ -133,9 +148,11 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
       async abort(reason: Error): Promise<void> {
         aborted = reason;
         await queue.close();
+        await results.close();
       },
       async close(): Promise<void> {
         await queue.close();
+        await results.close();
       },
     };
   };
@@ -171,7 +188,7 @@ export async function startBullmqWorker(options: BullmqWorkerOptions): Promise<R
   const registry = module.defaultConnectorRegistry();
   // One thread pool per setup (a run's spec and locations), made when its first unit comes and
   // closed once it has had nothing to do for a minute: a worker serves many days and partners.
-  const pools = new Map<string, Promise<TaskPool>>();
+  const pools = new Map<string, Promise<{ pool: TaskPool; state: StateStore; close(): Promise<void> }>>();
   const usage = new Map<string, { active: number; last: number }>();
   const sweep = setInterval(() => {
     for (const [id, use] of usage) {
@@ -189,13 +206,24 @@ export async function startBullmqWorker(options: BullmqWorkerOptions): Promise<R
     if (!pool) {
       pool = (async () => {
         const store = await registry.open(job.state, { env: options.env });
-        try {
-          const published = await new StateStore(store).get<Omit<WorkerSetup, 'env' | 'connectorsModule'>>(job.setupKey);
-          if (!published) throw new Error(`the run's setup ${job.setupKey} is not in ${job.state}: is this worker reaching the same storage as the coordinator?`);
-          return new TaskPool(concurrency, { ...published, env: options.env, connectorsModule: options.connectorsModule }, options.logger, () => {});
-        } finally {
+        const state = new StateStore(store);
+        const published = await state.get<Omit<WorkerSetup, 'env' | 'connectorsModule'>>(job.setupKey).catch(async (error: unknown) => {
           await store.close();
+          throw error;
+        });
+        if (!published) {
+          await store.close();
+          throw new Error(`the run's setup ${job.setupKey} is not in ${job.state}: is this worker reaching the same storage as the coordinator?`);
         }
+        const threads = new TaskPool(concurrency, { ...published, env: options.env, connectorsModule: options.connectorsModule }, options.logger, () => {});
+        return {
+          pool: threads,
+          state,
+          async close() {
+            await threads.close();
+            await store.close();
+          },
+        };
       })();
       pool.catch(() => pools.delete(id));
       pools.set(id, pool);
@@ -212,9 +240,12 @@ export async function startBullmqWorker(options: BullmqWorkerOptions): Promise<R
       usage.set(id, use);
       use.active++;
       try {
-        const result = await (await poolFor(job.data)).runTask(job.data.task);
+        const { pool, state } = await poolFor(job.data);
+        const value = await pool.runTask(job.data.task);
+        const resultKey = `executor/results/${job.id}-${job.attemptsMade}.json`;
+        await state.put(resultKey, { value });
         options.logger.info('unit done', { unit: job.name });
-        return result;
+        return { resultKey } satisfies UnitJobResult;
       } finally {
         use.active--;
         use.last = Date.now();

@@ -10,4 +10,4 @@ export { archiveGlob } from './archive-glob.js';
 export type { UnitExecutor } from './run-plan.js';
 export type { WorkerSetup } from './task-worker.js';
 export { bullmqExecutor, startBullmqWorker, DEFAULT_QUEUE } from './bullmq.js';
-export type { BullmqExecutorOptions, BullmqWorkerOptions, RunningWorker, UnitJob } from './bullmq.js';
+export type { BullmqExecutorOptions, BullmqWorkerOptions, RunningWorker, UnitJob, UnitJobResult } from './bullmq.js';
