@@ -5,7 +5,8 @@
  * nothing to undo.
  */
 import type { MemberLayout } from './member-layout.js';
-import { FIELD_KIND, isIsoDateAt, isIsoTimeAt, isNullToken, utf8SequenceLength } from './value-bytes.js';
+import { FIELD_KIND } from './field-kind.js';
+import { isIsoDateAt, isIsoTimeAt, isNullToken, utf8SequenceLength } from './value-bytes.js';
 
 export const COMMA = 0x2c;
 export const QUOTE = 0x22;

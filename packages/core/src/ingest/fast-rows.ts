@@ -26,7 +26,8 @@ import type { MemberLayout } from './member-layout.js';
 import type { PartMetrics } from './part-metrics.js';
 import { COMMA, F_FIELDWISE, F_LATIN1, F_NULL, F_QUOTE, F_QUOTED, LF, QUOTE, RowCheck } from './fast-row-check.js';
 import type { FastRowsDialect } from './fast-row-check.js';
-import { FIELD_KIND, latin1TextByteWriter } from './value-bytes.js';
+import { FIELD_KIND } from './field-kind.js';
+import { latin1TextByteWriter } from './value-bytes.js';
 import type { ByteValueWriter } from './value-bytes.js';
 
 export type { FastRowsDialect } from './fast-row-check.js';

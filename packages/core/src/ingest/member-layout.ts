@@ -7,7 +7,8 @@ import { normaliseHeaderName } from '../spec/rules.js';
 import type { CsvDialectSpec, TableSpec } from '../spec/schema.js';
 import { valueNormaliser } from './values.js';
 import type { ValueNormaliser } from './values.js';
-import { byteValueWriter, FIELD_KIND, fieldKind, textByteWriter } from './value-bytes.js';
+import { FIELD_KIND, fieldKind } from './field-kind.js';
+import { byteValueWriter, textByteWriter } from './value-bytes.js';
 import type { ByteValueWriter } from './value-bytes.js';
 
 /** Why a member cannot be laid out; the member is quarantined with this. */
