@@ -68,7 +68,9 @@ export async function workerFromArgs(args: string[], io: CliIo): Promise<number>
     logger,
     lockMs,
   });
-  logger.info('worker ready', { redis: values.redis, queue: values.queue ?? 'partner-ingest', concurrency });
+  // The URL may hold a password: log where, not how.
+  const redisUrl = new URL(values.redis);
+  logger.info('worker ready', { redis: `${redisUrl.protocol}//${redisUrl.host}`, queue: values.queue ?? 'partner-ingest', concurrency });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -42,7 +42,19 @@ export interface UnitJob {
   state: string;
   /** The setup's key in the state store (its content's hash is in the name). */
   setupKey: string;
+  /** A copy or count names its inputs (the parts' list, with their figures; the key runs) by this key in the state store. */
+  inputsKey?: string;
   task: PoolTask;
+}
+
+/** A Redis URL as it may be shown: without its password. */
+function shownRedis(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname.length > 1 ? parsed.pathname : ''}`;
+  } catch {
+    return '(an invalid Redis URL)';
+  }
 }
 
 /** Options of {@link bullmqExecutor}. */
@@ -108,7 +120,14 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
     const resultStore = new StateStore(results);
 
     const run = async (task: PoolTask, name: string): Promise<unknown> => {
-      const job = await queue.add(name, { state: options.state, setupKey, task } satisfies UnitJob, {
+      let data: UnitJob = { state: options.state, setupKey, task };
+      if (task.kind !== 'extract') {
+        // The inputs of a merge hold figures and samples of the data: they go through the state store.
+        const inputsKey = `executor/inputs/${setupKey.slice('executor/'.length, -'.json'.length)}-${task.kind}-${task.table}.json`;
+        await resultStore.put(inputsKey, task);
+        data = { state: options.state, setupKey, inputsKey, task: task.kind === 'copy' ? { ...task, parts: [] } : { ...task, runs: [] } };
+      }
+      const job = await queue.add(name, data, {
         attempts: options.attempts ?? 3,
         backoff: { type: 'exponential', delay: options.backoffMs ?? 2000 },
         removeOnComplete: { age: 24 * 3600 },
@@ -129,7 +148,7 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
           throw new Error(`${finished?.failedReason ?? 'failed'} (after ${finished?.attemptsMade ?? '?'} attempt(s) on BullMQ workers)`);
         }
         if (state === 'unknown') {
-          throw new Error(`its job ${job.id} is gone from Redis (${options.redis}): was Redis restarted without persistence? Re-run the day; finished units are kept`);
+          throw new Error(`its job ${job.id} is gone from Redis (${shownRedis(options.redis)}): was Redis restarted without persistence? Re-run the day; finished units are kept`);
         }
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
@@ -241,7 +260,13 @@ export async function startBullmqWorker(options: BullmqWorkerOptions): Promise<R
       use.active++;
       try {
         const { pool, state } = await poolFor(job.data);
-        const value = await pool.runTask(job.data.task);
+        let task = job.data.task;
+        if (job.data.inputsKey !== undefined) {
+          const inputs = await state.get<PoolTask>(job.data.inputsKey);
+          if (!inputs) throw new Error(`the unit's inputs ${job.data.inputsKey} are not in ${job.data.state}: is this worker reaching the same storage as the coordinator?`);
+          task = inputs;
+        }
+        const value = await pool.runTask(task);
         const resultKey = `executor/results/${job.id}-${job.attemptsMade}.json`;
         await state.put(resultKey, { value });
         options.logger.info('unit done', { unit: job.name });
