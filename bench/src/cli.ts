@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
-import { CONTENDER_NAMES } from './contender-names.js';
+import { DEFAULT_CONTENDERS } from './contender-names.js';
 import { contender } from './contenders.js';
 import { ensureDrop, type Drop } from './dataset.js';
 import { describeMachine } from './machine.js';
@@ -106,7 +106,8 @@ async function main(argv: readonly string[]): Promise<number> {
     targets: checks,
     runs,
   };
-  const complete = options.only.length === CONTENDER_NAMES.length;
+  // The latest report is kept for runs of every default contender (the opt-in ones may be added).
+  const complete = DEFAULT_CONTENDERS.every((name) => options.only.includes(name));
   const written = await writeResults(RESULTS_DIR, record, complete ? markdown : null);
   process.stdout.write(`\n${markdown}`);
   log(`\nwrote ${written.map(rel).join(' and ')}${complete ? '' : ` (a partial run: latest-${options.size}.md is left to complete runs)`}`);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConnectorRegistry, sendAlerts } from '@partner-ingest/connectors';
-import { PlanError, bullmqExecutor, compilePlan, parseDuration, createRunLogger, formatIssue, formatSummaryText, loadSpecFile, resolveRunDate, runPlan, uriScheme } from '@partner-ingest/core';
+import { PlanError, bullmqExecutor, compilePlan, joinLocation, parseDuration, createRunLogger, formatIssue, formatSummaryText, loadSpecFile, resolveRunDate, runPlan, uriScheme } from '@partner-ingest/core';
 import type { ConnectorRegistry, LogLevel, RunProgress, RunResult } from '@partner-ingest/core';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from '../io.js';
@@ -156,7 +156,7 @@ async function uploadRunLog(connectors: ConnectorRegistry, output: string, key: 
 }
 
 function joinUri(base: string, key: string): string {
-  return `${base.replace(/\/+$/, '')}/${key}`;
+  return joinLocation(base, key);
 }
 
 /** `run --help`. */

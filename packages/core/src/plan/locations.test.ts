@@ -73,6 +73,9 @@ describe('joinLocation', () => {
     ['s3://lake/out', '_state/', 's3://lake/out/_state/'],
     ['/tmp/out', '_state/', '/tmp/out/_state/'],
     ['file:///', '_state/', 'file:///_state/'],
+    ['s3://lake/out/?region=eu-west-1', '_state/', 's3://lake/out/_state/?region=eu-west-1'],
+    ['s3://lake/out?endpoint=http%3A%2F%2F127.0.0.1%3A9000', '_state/', 's3://lake/out/_state/?endpoint=http%3A%2F%2F127.0.0.1%3A9000'],
+    ['/tmp/what?ever', '_state/', '/tmp/what?ever/_state/'],
   ])('%s + %s = %s', (base, name, expected) => {
     expect(joinLocation(base, name)).toBe(expected);
   });

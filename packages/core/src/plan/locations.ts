@@ -42,7 +42,13 @@ export function expandLocation(template: string, vars: LocationVars): string {
   return out;
 }
 
-/** `name` under the location `base`, with one `/` between them (`file:///` stays `file:///name`). */
+/**
+ * `name` under the location `base`, with one `/` between them (`file:///` stays `file:///name`).
+ * A query on `base` (an S3 location's `?region=...`) stays at the end, where it belongs.
+ */
 export function joinLocation(base: string, name: string): string {
-  return base.endsWith('/') ? `${base}${name}` : `${base}/${name}`;
+  const at = /^[a-z][a-z0-9+.-]*:\/\//i.test(base) ? base.indexOf('?') : -1;
+  const path = at < 0 ? base : base.slice(0, at);
+  const query = at < 0 ? '' : base.slice(at);
+  return `${path.endsWith('/') ? `${path}${name}` : `${path}/${name}`}${query}`;
 }
