@@ -108,13 +108,16 @@ function duckdb(mode: 'naive' | 'tuned', description: string): Contender {
       cwd: ctx.workDir,
       captureStdout: true,
     }),
-    verify: (ctx, output) => {
-      if (output.exitCode !== 0) return exitProblems(output);
-      const report = parseJson(output.stdout) as { tables?: { table: string; rows: number }[] } | undefined;
-      if (!Array.isArray(report?.tables)) return ['duckdb-merge.js printed no JSON report'];
-      return rowProblems(ctx.drop.manifest, new Map(report.tables.map((t) => [t.table, t.rows])));
-    },
+    verify: (ctx, output) => reportedRowProblems(ctx, output, 'duckdb-merge.js printed no JSON report'),
   };
+}
+
+/** Problems with a run that prints `{ tables: [{ table, rows }] }` as JSON on stdout (`missing` when it does not). */
+function reportedRowProblems(ctx: RunContext, output: RunOutput, missing: string): string[] {
+  if (output.exitCode !== 0) return exitProblems(output);
+  const report = parseJson(output.stdout) as { tables?: { table: string; rows: number }[] } | undefined;
+  if (!Array.isArray(report?.tables)) return [missing];
+  return rowProblems(ctx.drop.manifest, new Map(report.tables.map((t) => [t.table, t.rows])));
 }
 
 function partnerIngest(name: ContenderName, extraArgs: string[], description: string, bullmqWorkers?: number): Contender {
@@ -129,13 +132,8 @@ function partnerIngest(name: ContenderName, extraArgs: string[], description: st
       cwd: REPO_ROOT,
       captureStdout: true,
     }),
-    verify: (ctx, output) => {
-      // Exit 0 means every table was published; warnings (status "warn") are allowed.
-      if (output.exitCode !== 0) return exitProblems(output);
-      const summary = parseJson(output.stdout) as { tables?: { table: string; rows: number }[] } | undefined;
-      if (!Array.isArray(summary?.tables)) return ['no JSON run summary on stdout'];
-      return rowProblems(ctx.drop.manifest, new Map(summary.tables.map((t) => [t.table, t.rows])));
-    },
+    // Exit 0 means every table was published; warnings (status "warn") are allowed.
+    verify: (ctx, output) => reportedRowProblems(ctx, output, 'no JSON run summary on stdout'),
   };
 }
 

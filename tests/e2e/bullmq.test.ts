@@ -33,8 +33,8 @@ describe.skipIf(!REDIS_AVAILABLE)('running a day on BullMQ workers', () => {
   let local: { summary: RunSummary; files: Map<string, Buffer> };
   const workers: WorkerProcess[] = [];
 
-  const startWorker = (extra: string[] = []): WorkerProcess => {
-    const { child, settled } = spawnCli(['worker', '--redis', redis.url, '--stalled-after', '2s', ...extra], { timeoutMs: 300_000 });
+  const startWorker = (): WorkerProcess => {
+    const { child, settled } = spawnCli(['worker', '--redis', redis.url, '--stalled-after', '2s'], { timeoutMs: 300_000 });
     let text = '';
     child.stderr!.on('data', (chunk: string) => (text += chunk));
     const worker = { child, log: () => text, exited: settled };
@@ -47,6 +47,12 @@ describe.skipIf(!REDIS_AVAILABLE)('running a day on BullMQ workers', () => {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 20));
     }
+  };
+  /** A worker that has said it is ready for units. */
+  const readyWorker = async (): Promise<WorkerProcess> => {
+    const worker = startWorker();
+    await until('a worker to be ready', () => worker.log().includes('worker ready'));
+    return worker;
   };
   const distributed = (name: string) =>
     spawnCli(['run', SPEC, '--date', DATE, '--source', join(dir, 'drop'), '--staging', join(dir, name, 'staging'), '--output', join(dir, name, 'out'), '--executor', 'bullmq', '--redis', redis.url, '--json'], {
@@ -76,8 +82,7 @@ describe.skipIf(!REDIS_AVAILABLE)('running a day on BullMQ workers', () => {
   });
 
   it('spreads the units over three workers and publishes what a local run publishes', async () => {
-    const spread = [startWorker(), startWorker(), startWorker()];
-    await until('three workers', () => spread.every((w) => w.log().includes('worker ready')));
+    const spread = await Promise.all([readyWorker(), readyWorker(), readyWorker()]);
     const outcome = await distributed('three').settled;
     const summary = parseSummary(outcome);
     expect(outcome.code).toBe(local.summary.exit_code);
@@ -99,8 +104,7 @@ describe.skipIf(!REDIS_AVAILABLE)('running a day on BullMQ workers', () => {
   }, 120_000);
 
   it('survives a worker SIGKILLed in the middle of a unit: another worker takes the unit up', async () => {
-    const doomed = startWorker();
-    await until('the first worker', () => doomed.log().includes('worker ready'));
+    const doomed = await readyWorker();
     const run = distributed('killed');
     await until('a unit to start', () => doomed.log().includes('unit started'), 60_000);
     const unit = /unit started unit=(\S+)/.exec(doomed.log())![1]!;
@@ -115,8 +119,7 @@ describe.skipIf(!REDIS_AVAILABLE)('running a day on BullMQ workers', () => {
   }, 180_000);
 
   it('fails with a clear error when Redis loses its queues mid-run, and the re-run completes the day', async () => {
-    const worker = startWorker();
-    await until('a worker', () => worker.log().includes('worker ready'));
+    const worker = await readyWorker();
     const run = distributed('restart');
     await until('a unit to finish', () => worker.log().includes('unit done'), 60_000);
     await redis.kill();
@@ -134,8 +137,7 @@ describe.skipIf(!REDIS_AVAILABLE)('running a day on BullMQ workers', () => {
   }, 180_000);
 
   it('resumes from the state store when the coordinator itself is SIGKILLed and run again', async () => {
-    const worker = startWorker();
-    await until('a worker', () => worker.log().includes('worker ready'));
+    const worker = await readyWorker();
     const first = distributed('coordinator');
     // Killed once it has recorded a finished unit in its state store (what a re-run resumes from).
     const recorded = join(dir, 'coordinator', 'out', '_state', 'extract');

@@ -33,3 +33,19 @@ export function processIo(): CliIo {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+/** The `--log-level` of a command, or a usage error naming the levels. */
+export function parseLogLevel(value: string | undefined): (typeof LOG_LEVELS)[number] {
+  const level = LOG_LEVELS.find((l) => l === value);
+  if (!level) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${value}"`);
+  return level;
+}
+
+/** A count flag such as `--concurrency`: a whole number of at least 1, or a usage error. */
+export function parseCount(flag: string, value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new UsageError(`${flag} must be a whole number of at least 1, not "${value}"`);
+  return count;
+}

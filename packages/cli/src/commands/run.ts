@@ -11,7 +11,7 @@ import { defaultConnectorRegistry, sendAlerts } from '@partner-ingest/connectors
 import { PlanError, bullmqExecutor, compilePlan, joinLocation, parseDuration, createRunLogger, formatIssue, formatSummaryText, loadSpecFile, resolveRunDate, runPlan, uriScheme } from '@partner-ingest/core';
 import type { ConnectorRegistry, LogLevel, RunProgress, RunResult } from '@partner-ingest/core';
 import { parseArgs } from 'node:util';
-import { EXIT, UsageError } from '../io.js';
+import { EXIT, parseCount, parseLogLevel, UsageError } from '../io.js';
 import type { CliIo } from '../io.js';
 import { createProgressLine } from '../progress.js';
 
@@ -189,8 +189,6 @@ Exit 0 when every table was published (warnings allowed), 1 when a quality check
 severity or a task failed, 2 on a usage or spec error.
 `;
 
-const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-
 /** Parses `run`'s arguments and runs it, drawing progress on a terminal and stopping cleanly on Ctrl-C. */
 export async function runFromArgs(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -220,13 +218,8 @@ export async function runFromArgs(args: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'run needs a spec file (e.g. partners/acme-travel.yaml)' : `run takes one spec file, got ${positionals.length}`);
   }
-  const logLevel = LOG_LEVELS.find((level) => level === values['log-level']);
-  if (!logLevel) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${values['log-level']}"`);
-  let concurrency: number | undefined;
-  if (values.concurrency !== undefined) {
-    concurrency = Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1, not "${values.concurrency}"`);
-  }
+  const logLevel = parseLogLevel(values['log-level']);
+  let concurrency = values.concurrency === undefined ? undefined : parseCount('--concurrency', values.concurrency);
   const waitTimeout = values['wait-timeout'];
   if (waitTimeout !== undefined) {
     try {

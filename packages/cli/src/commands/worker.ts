@@ -6,8 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createRunLogger, parseDuration, startBullmqWorker } from '@partner-ingest/core';
-import type { LogLevel } from '@partner-ingest/core';
-import { EXIT, UsageError } from '../io.js';
+import { EXIT, parseCount, parseLogLevel, UsageError } from '../io.js';
 import type { CliIo } from '../io.js';
 
 export const WORKER_HELP = `Usage: partner-ingest worker --redis URL [options]
@@ -25,8 +24,6 @@ Options:
   --log-level LEVEL       error, warn, info or debug (default: info)
   -h, --help              show this help
 `;
-
-const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 /** Parses `worker`'s arguments and runs a worker until a signal stops it. */
 export async function workerFromArgs(args: string[], io: CliIo): Promise<number> {
@@ -48,16 +45,14 @@ export async function workerFromArgs(args: string[], io: CliIo): Promise<number>
   }
   if (positionals.length > 0) throw new UsageError(`worker takes no arguments, got ${positionals.join(' ')}`);
   if (values.redis === undefined) throw new UsageError('worker needs --redis redis://host:port');
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1, not "${values.concurrency}"`);
+  const concurrency = parseCount('--concurrency', values.concurrency!);
   let lockMs: number;
   try {
     lockMs = parseDuration(values['stalled-after']!);
   } catch {
     throw new UsageError(`--stalled-after must be a duration such as 10s or 1m, not "${values['stalled-after']}"`);
   }
-  const level = LOG_LEVELS.find((l) => l === values['log-level']) as LogLevel | undefined;
-  if (!level) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${values['log-level']}"`);
+  const level = parseLogLevel(values['log-level']);
   const logger = createRunLogger({ level, console: true });
   const worker = await startBullmqWorker({
     redis: values.redis,

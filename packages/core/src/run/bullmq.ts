@@ -104,20 +104,20 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
   return async (setup) => {
     const { Queue } = await import('bullmq');
     const connection = redisConnection(options.redis);
-    const queue = new Queue(options.queue ?? DEFAULT_QUEUE, { connection });
     const body = JSON.stringify(publishedSetup(setup));
     const setupKey = `executor/setup-${createHash('sha256').update(body).digest('hex').slice(0, 16)}.json`;
-    const stateConnector = await options.connectors.open(options.state, { env: options.env });
-    try {
-      await new StateStore(stateConnector).put(setupKey, JSON.parse(body));
-    } finally {
-      await stateConnector.close();
-    }
-    let aborted: Error | undefined;
-    const pollMs = options.pollMs ?? 250;
-    // Results are read back from the state store, where the workers write them.
+    // The state store carries the setup, the merges' inputs and the units' results.
     const results = await options.connectors.open(options.state, { env: options.env });
     const resultStore = new StateStore(results);
+    try {
+      await resultStore.put(setupKey, JSON.parse(body));
+    } catch (error) {
+      await results.close();
+      throw error;
+    }
+    const queue = new Queue(options.queue ?? DEFAULT_QUEUE, { connection });
+    let aborted: Error | undefined;
+    const pollMs = options.pollMs ?? 250;
 
     const run = async (task: PoolTask, name: string): Promise<unknown> => {
       let data: UnitJob = { state: options.state, setupKey, task };
