@@ -24,11 +24,17 @@ type Task = WithoutId<WorkerTask>;
 /** A task as {@link TaskPool.runTask} takes it (and a distributed job carries it). */
 export type PoolTask = Task;
 
+// Estimated worker time of a merge's tasks, in ns: copying runs at ~1.5 ns a byte and counting
+// duplicates at ~100 ns a key here (1 GB drop: 647 MB copied in ~1 s, 10.4 M keys counted in ~1 s).
+const copyCost = (parts: readonly ExtractedPart[]) => 1.5 * parts.reduce((sum, part) => sum + part.bytes, 0);
+const countCost = (runs: readonly KeyRunRef[]) => 100 * runs.reduce((sum, run) => sum + run.count, 0);
+
 /** Runs extract units and table merges on worker threads. */
 export class TaskPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly waiting: ((worker: Worker) => void)[] = [];
+  /** Tasks waiting for a worker, with their estimated cost: the costliest goes first. */
+  private readonly waiting: { cost: number; start(worker: Worker): void }[] = [];
   private readonly pending = new Map<number, { resolve(result: unknown): void; reject(error: Error): void }>();
   private nextId = 0;
   private closing = false;
@@ -84,14 +90,19 @@ export class TaskPool {
   }
 
   private release(worker: Worker): void {
-    const next = this.waiting.shift();
-    if (next) next(worker);
-    else this.idle.push(worker);
+    if (this.waiting.length === 0) {
+      this.idle.push(worker);
+      return;
+    }
+    // The first of the costliest, so tasks of equal cost (extract units) keep their order.
+    let next = 0;
+    for (let i = 1; i < this.waiting.length; i++) if (this.waiting[i]!.cost > this.waiting[next]!.cost) next = i;
+    this.waiting.splice(next, 1)[0]!.start(worker);
   }
 
-  private acquire(): Promise<Worker> {
+  private acquire(cost: number): Promise<Worker> {
     const worker = this.idle.pop();
-    return worker ? Promise.resolve(worker) : new Promise((resolve) => this.waiting.push(resolve));
+    return worker ? Promise.resolve(worker) : new Promise((start) => this.waiting.push({ cost, start }));
   }
 
   /** Runs one extract unit on the next free worker. */
@@ -102,9 +113,14 @@ export class TaskPool {
   /**
    * Merges one table's parts and counts its duplicates: two tasks, so a big table's copy and
    * count run on different workers (1 GB drop: merge stage 4.1-4.6 s -> 2.9-3.4 s, 3 runs each).
+   * Tables' tasks run costliest first, so the biggest table does not start last and stand alone
+   * on the critical path.
    */
   async merge(table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult> {
-    const [merged, duplicates] = await Promise.all([this.run({ kind: 'copy', table, parts: [...parts] }), this.run({ kind: 'count', table, runs: [...runs] })]);
+    const [merged, duplicates] = await Promise.all([
+      this.run({ kind: 'copy', table, parts: [...parts] }, copyCost(parts)),
+      this.run({ kind: 'count', table, runs: [...runs] }, countCost(runs)),
+    ]);
     return { merged, duplicates } as MergeWorkResult;
   }
 
@@ -113,8 +129,8 @@ export class TaskPool {
     return this.run(task);
   }
 
-  private async run(task: Task): Promise<unknown> {
-    const worker = await this.acquire();
+  private async run(task: Task, cost = 0): Promise<unknown> {
+    const worker = await this.acquire(cost);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
