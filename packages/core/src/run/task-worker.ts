@@ -18,6 +18,7 @@ import type { ArchiveLimits } from '../archive/limits.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
 import { copyParts, countKeys } from './merge-work.js';
+import { warmUp } from './warm-up.js';
 
 /** Sent once to a new worker. */
 export interface WorkerSetup {
@@ -49,6 +50,8 @@ if (port) {
   let setup: WorkerSetup | undefined;
   let connectors: Promise<[StorageConnector, StorageConnector, StorageConnector]> | undefined;
   let matcher: ReturnType<typeof compileMemberPattern> | undefined;
+  // Units start once the hot paths are warm (see `warm-up.ts`); a failed warm-up costs only speed.
+  let warm: Promise<unknown> = Promise.resolve();
   const logger: Logger = {
     error: (message, fields) => port.postMessage({ type: 'log', level: 'error', message, fields }),
     warn: (message, fields) => port.postMessage({ type: 'log', level: 'warn', message, fields }),
@@ -71,6 +74,7 @@ if (port) {
       connectors = open(setup);
       connectors.catch(() => {});
       matcher = compileMemberPattern(setup.spec.members.pattern, setup.tables, setup.spec.members.placeholders ?? {});
+      warm = warmUp().catch((error: Error) => logger.debug('the warm-up failed', { error: error.message }));
       return;
     }
     if ('close' in message) {
@@ -86,6 +90,7 @@ if (port) {
     void (async () => {
       try {
         const [source, staging, output] = await connectors!;
+        await warm;
         if (task.kind === 'copy' || task.kind === 'count') {
           const result = task.kind === 'copy' ? await copyParts(setup!.spec, task.table, task.parts, staging, output) : await countKeys(setup!.spec, task.table, task.runs, staging);
           port.postMessage({ type: 'done', id: task.id, result });
