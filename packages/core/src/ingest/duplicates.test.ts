@@ -6,9 +6,13 @@ import type { KeyRunRef } from './duplicates.js';
 import { KeyDigests } from './key-hash.js';
 import { encodeKeyRun, KEY_RUN_HEADER_BYTES } from './key-run.js';
 
-/** The key run of the given 64-bit digests, as an extract unit writes it. */
+/**
+ * The key run of the given 64-bit digests, as an extract unit writes it: grouped by top byte, and
+ * within a group in the reverse of the given order (so never sorted by accident).
+ */
 function run(digests: readonly (number | bigint)[]): Buffer {
-  return encodeKeyRun(BigUint64Array.from(digests.map(BigInt)).sort());
+  const values = digests.map(BigInt).reverse();
+  return encodeKeyRun(BigUint64Array.from([...values].sort((a, b) => Number((a >> 56n) - (b >> 56n)))));
 }
 
 const countOf = (bytes: Buffer) => (bytes.length - KEY_RUN_HEADER_BYTES) / 8;
@@ -56,7 +60,8 @@ describe('countDuplicates', () => {
     const spread = Array.from({ length: 1000 }, (_, i) => (BigInt(i % 256) << 56n) + BigInt(i));
     const refs = await stageRuns(staging, [run(spread), run(spread.filter((_, i) => i % 5 === 0))]);
     staging.written.length = 0;
-    for (const memoryBytes of [8 * 4, 8 * 100, 8 * 1200, 1 << 20]) {
+    // No top byte holds more than 8 digests, so even 8 digests of memory need no merging.
+    for (const memoryBytes of [8 * 8, 8 * 100, 8 * 1200, 1 << 20]) {
       expect(await countDuplicates(staging, refs, 'keys/_merge/t', { memoryBytes })).toEqual({ keys: 1200, duplicates: 200 });
     }
     expect(staging.written).toEqual([]);
@@ -75,7 +80,7 @@ describe('countDuplicates', () => {
         digests.add(key);
         all.push(key);
       }
-      runs.push(encodeKeyRun(digests.sorted()));
+      runs.push(encodeKeyRun(digests.bucketed()));
     }
     const refs = await stageRuns(staging, runs);
     const expected = { keys: 2400, duplicates: 2400 - new Set(all).size };
@@ -130,7 +135,10 @@ describe('countDuplicates', () => {
     staging.written.length = 0;
     // All 350 digests share top byte 0, and 100 digests' worth of memory cannot hold them.
     expect(await countDuplicates(staging, refs, 'keys/_merge/t', { memoryBytes: 800, fanIn: 64 })).toEqual({ keys: 350, duplicates: 50 });
-    expect(staging.written.sort()).toEqual(['keys/_merge/t/top-0/round-0-0.bin', 'keys/_merge/t/top-0/round-0-1.bin', 'keys/_merge/t/top-0/round-0-2.bin']);
+    // Each run's range sorted on its own first (runs are grouped by top byte, not sorted), then merged.
+    const sortedCopies = Array.from({ length: 150 }, (_, i) => `keys/_merge/t/top-0/sorted-${i}.bin`);
+    const rounds = ['keys/_merge/t/top-0/round-0-0.bin', 'keys/_merge/t/top-0/round-0-1.bin', 'keys/_merge/t/top-0/round-0-2.bin'];
+    expect(staging.written.sort()).toEqual([...rounds, ...sortedCopies].sort());
     expect(staging.deleted.sort()).toEqual(staging.written);
     expect(await listKeys(store, 'keys/_merge/')).toEqual([]);
     // The inputs are left alone.
@@ -163,7 +171,7 @@ describe('countDuplicates', () => {
         digests.add(key);
         all.push(key);
       }
-      runs.push(encodeKeyRun(digests.sorted()));
+      runs.push(encodeKeyRun(digests.bucketed()));
     }
     const refs = await stageRuns(store, runs);
     const expected = { keys: all.length, duplicates: all.length - new Set(all).size };

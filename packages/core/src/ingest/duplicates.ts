@@ -1,13 +1,14 @@
 /**
  * Primary-key duplicates across every file of the day, in bounded memory. Each extract unit
- * wrote its keys' 64-bit digests sorted, with a header counting them per top byte (`key-run.ts`).
+ * wrote its keys' 64-bit digests grouped by top byte, with a header counting them per top byte
+ * (`key-run.ts`).
  * Here the day is counted a slice of top bytes at a time: the slice's digests are read from every
  * run with ranged reads into one buffer of at most `memoryBytes`, sorted natively, and equal
  * neighbours are duplicates. Many small runs are first compacted into fewer big ones, so the
  * number of ranged reads stays small (see `countDuplicates`). A single top byte holding more than
  * `memoryBytes` of digests (only on days of hundreds of millions of keys) is merged as streams
- * instead: a k-way merge of its ranges, at most `fanIn` at a time, with intermediate runs in
- * staging beyond that.
+ * instead: its ranges are sorted a slab at a time into staging, then k-way merged, at most
+ * `fanIn` at a time, with intermediate runs in staging beyond that.
  *
  * Why slices: on a 495.6 MB acme-travel drop (7 M keys, 100 runs a table) the k-way merge alone
  * took ~1.07 s of main-thread CPU (two rounds of a heap in JS, plus writing and reading the
@@ -170,11 +171,31 @@ async function* mergeRanges(staging: StorageConnector, ranges: readonly DigestRa
 }
 
 /**
+ * Each range sorted, as runs under `scratch` to merge: a run's range is grouped by top byte, not
+ * sorted (`key-run.ts`), so it is read a slab at a time, sorted in memory and staged.
+ */
+async function sortRanges(staging: StorageConnector, ranges: readonly DigestRange[], slab: ArrayBuffer, scratch: string, temporary: string[]): Promise<DigestRange[]> {
+  const sorted: DigestRange[] = [];
+  for (const range of ranges) {
+    for (let start = range.start; start < range.end; start += slab.byteLength) {
+      const end = Math.min(range.end, start + slab.byteLength);
+      const bytes = new Uint8Array(slab, 0, end - start);
+      await readRangeInto(staging, { key: range.key, start, end }, bytes, 0);
+      const key = `${scratch}/sorted-${sorted.length}.bin`;
+      temporary.push(key);
+      await staging.write(key, keyRunPieces(digestsOf(bytes).sort())[1]);
+      sorted.push({ key, start: 0, end: end - start });
+    }
+  }
+  return sorted;
+}
+
+/**
  * Duplicates among the digests of `ranges` by streaming k-way merges, `fanIn` ranges at a time,
  * writing intermediate runs under `scratch` (the caller deletes the keys added to `temporary`).
  */
-async function countByMerging(staging: StorageConnector, ranges: readonly DigestRange[], scratch: string, fanIn: number, temporary: string[]): Promise<number> {
-  let level = [...ranges];
+async function countByMerging(staging: StorageConnector, ranges: readonly DigestRange[], slab: ArrayBuffer, scratch: string, fanIn: number, temporary: string[]): Promise<number> {
+  let level = await sortRanges(staging, ranges, slab, scratch, temporary);
   let round = 0;
   while (level.length > fanIn) {
     const next: DigestRange[] = [];
@@ -341,7 +362,7 @@ export async function countDuplicates(
     for (const slice of slices) {
       if (slice.merge) {
         const ranges = level.filter((run) => run.starts[slice.to]! > run.starts[slice.from]!).map((run) => rangeOf(run, slice.from, slice.to));
-        duplicates += await countByMerging(staging, ranges, `${scratch}/top-${slice.from}`, fanIn, temporary);
+        duplicates += await countByMerging(staging, ranges, slab, `${scratch}/top-${slice.from}`, fanIn, temporary);
       } else {
         duplicates += countEqualNeighbours(await readSorted(staging, level, slice.from, slice.to, slab, slice.size));
       }

@@ -292,7 +292,7 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
     record.uncompressedBytes = stats.uncompressedBytes;
     for (const [table, keys] of digests) {
       const key = `keys/${archiveId}/${table}.keys`;
-      await ctx.staging.write(key, encodeKeyRun(keys.sorted()));
+      await ctx.staging.write(key, encodeKeyRun(keys.bucketed()));
       record.keyRuns[table] = { key, count: keys.size };
     }
     if (quarantine) {

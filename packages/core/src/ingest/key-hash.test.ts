@@ -38,4 +38,15 @@ describe('KeyDigests', () => {
     for (let i = 1; i < values.length; i++) expect(values[i - 1]! <= values[i]!).toBe(true);
     expect(new Set(values).size).toBe(5000);
   });
+
+  it('groups digests by top byte in ascending order of it, holding exactly the digests sorted() holds', () => {
+    const d = new KeyDigests();
+    for (let i = 0; i < 3000; i++) d.add(`g${i % 2500}`); // some twice
+    const grouped = [...d.bucketed()];
+    const top = grouped.map((v) => Number(v >> 56n));
+    for (let i = 1; i < top.length; i++) expect(top[i - 1]! <= top[i]!).toBe(true);
+    expect([...grouped].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual([...d.sorted()]);
+    // Grouped, not sorted: the order within a group is the order of adding.
+    expect(grouped).not.toEqual([...d.sorted()]);
+  });
 });

@@ -5,7 +5,7 @@
  * finaliser; a false duplicate needs a 64-bit collision (about 1 in 10^7 at a billion keys).
  */
 
-import { LITTLE_ENDIAN } from './key-run.js';
+import { KEY_RUN_BUCKETS, LITTLE_ENDIAN } from './key-run.js';
 
 /** The two seeds of a digest's halves. */
 export const KEY_SEED_HIGH = 0x811c9dc5;
@@ -53,7 +53,7 @@ function finish(h: number): number {
   return h >>> 0;
 }
 
-/** Digests of primary keys, appended row by row, sorted once at the end. */
+/** Digests of primary keys, appended row by row, grouped by top byte once at the end. */
 export class KeyDigests {
   private high = new Uint32Array(1024);
   private low = new Uint32Array(1024);
@@ -85,20 +85,40 @@ export class KeyDigests {
     this.count++;
   }
 
-  /** The digests as 64-bit numbers (high half first), sorted ascending; see `key-run.ts` for the file. */
+  /** The digests as 64-bit numbers (high half first), sorted ascending. */
   sorted(): BigUint64Array {
-    // The 64-bit values are filled through a 32-bit view (no BigInt per key) and sorted natively
-    // (a radix sort in JS was slower than the native sort).
+    // Sorted natively (a radix sort in JS was slower than the native sort).
+    return this.bucketed().sort();
+  }
+
+  /**
+   * The digests as 64-bit numbers (high half first), grouped by top byte in ascending order of it,
+   * in no particular order within a group: what a key run holds (`key-run.ts`). One counting pass
+   * and one placing pass; the duplicate count sorts each slice of top bytes anyway, so sorting
+   * here as well cost ~0.9 CPU-s per GB of input for nothing.
+   */
+  bucketed(): BigUint64Array {
+    // The 64-bit values are filled through a 32-bit view (no BigInt per key).
     const n = this.count;
+    const high = this.high;
+    const low = this.low;
+    const next = new Uint32Array(KEY_RUN_BUCKETS);
+    for (let i = 0; i < n; i++) next[high[i]! >>> 24]!++;
+    for (let b = 0, at = 0; b < KEY_RUN_BUCKETS; b++) {
+      const size = next[b]!;
+      next[b] = at;
+      at += size;
+    }
     const values = new BigUint64Array(n);
     const words = new Uint32Array(values.buffer);
     const hi = LITTLE_ENDIAN ? 1 : 0;
     const lo = 1 - hi;
     for (let i = 0; i < n; i++) {
-      words[2 * i + hi] = this.high[i]!;
-      words[2 * i + lo] = this.low[i]!;
+      const h = high[i]!;
+      const at = next[h >>> 24]!++;
+      words[2 * at + hi] = h;
+      words[2 * at + lo] = low[i]!;
     }
-    return values.sort();
+    return values;
   }
 }
-

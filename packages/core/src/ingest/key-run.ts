@@ -4,12 +4,13 @@
  *
  * - a header of {@link KEY_RUN_BUCKETS} little-endian u32 counts, how many digests have each
  *   value of the top byte;
- * - the digests, ascending, as little-endian u64 (high half first in value).
+ * - the digests as little-endian u64 (high half first in value), grouped by top byte in ascending
+ *   order of it, in any order within a group (`KeyDigests.bucketed()`; sorted runs qualify too).
  *
- * Sorted order groups the digests by top byte, so the header says where each bucket's digests sit:
- * the duplicate count reads the same range of buckets from every run with ranged reads and sorts
- * them in memory, a slice of the day at a time. Little-endian, because that is the memory order
- * of the machines Node runs on: a range read is sorted in place, with no per-digest conversion.
+ * The header says where each bucket's digests sit: the duplicate count reads the same range of
+ * buckets from every run with ranged reads and sorts them in memory, a slice of the day at a time.
+ * Little-endian, because that is the memory order of the machines Node runs on: a range read is
+ * sorted in place, with no per-digest conversion.
  */
 
 /** Buckets in a run's header: one per value of a digest's top byte. */
@@ -27,23 +28,23 @@ export function keyRunBytes(count: number): number {
   return KEY_RUN_HEADER_BYTES + count * KEY_DIGEST_BYTES;
 }
 
-/** The run file of `sorted` (ascending digests, as `KeyDigests.sorted()` gives them). */
-export function encodeKeyRun(sorted: BigUint64Array): Buffer {
-  return Buffer.concat(keyRunPieces(sorted));
+/** The run file of `grouped` (digests grouped by top byte, as `KeyDigests.bucketed()` gives them). */
+export function encodeKeyRun(grouped: BigUint64Array): Buffer {
+  return Buffer.concat(keyRunPieces(grouped));
 }
 
 /**
- * The run file of `sorted` as its header and its digests, the digests a view of `sorted` on a
+ * The run file of `grouped` as its header and its digests, the digests a view of `grouped` on a
  * little-endian machine: to write a big run without copying it first.
  */
-export function keyRunPieces(sorted: BigUint64Array): [header: Buffer, digests: Uint8Array] {
-  const n = sorted.length;
+export function keyRunPieces(grouped: BigUint64Array): [header: Buffer, digests: Uint8Array] {
+  const n = grouped.length;
   const header = Buffer.allocUnsafe(KEY_RUN_HEADER_BYTES);
-  const counts = bucketCounts(sorted);
+  const counts = bucketCounts(grouped);
   for (let b = 0; b < KEY_RUN_BUCKETS; b++) header.writeUInt32LE(counts[b]!, b * 4);
-  if (LITTLE_ENDIAN) return [header, new Uint8Array(sorted.buffer, sorted.byteOffset, n * KEY_DIGEST_BYTES)];
+  if (LITTLE_ENDIAN) return [header, new Uint8Array(grouped.buffer, grouped.byteOffset, n * KEY_DIGEST_BYTES)];
   const digests = Buffer.allocUnsafe(n * KEY_DIGEST_BYTES);
-  for (let i = 0; i < n; i++) digests.writeBigUInt64LE(sorted[i]!, i * KEY_DIGEST_BYTES);
+  for (let i = 0; i < n; i++) digests.writeBigUInt64LE(grouped[i]!, i * KEY_DIGEST_BYTES);
   return [header, digests];
 }
 
@@ -52,12 +53,12 @@ export function keyRunPieces(sorted: BigUint64Array): [header: Buffer, digests: 
  * on the fly, is not followed by code it has never run (which sent V8 back and forth between
  * compiling and discarding the whole caller, once per run written).
  */
-function bucketCounts(sorted: BigUint64Array): Uint32Array {
+function bucketCounts(grouped: BigUint64Array): Uint32Array {
   const counts = new Uint32Array(KEY_RUN_BUCKETS);
   // The top byte through a 32-bit view: a BigInt shift per digest costs more than the sort.
-  const words = new Uint32Array(sorted.buffer, sorted.byteOffset, sorted.length * 2);
+  const words = new Uint32Array(grouped.buffer, grouped.byteOffset, grouped.length * 2);
   const high = LITTLE_ENDIAN ? 1 : 0;
-  for (let i = 0; i < sorted.length; i++) counts[words[2 * i + high]! >>> 24]!++;
+  for (let i = 0; i < grouped.length; i++) counts[words[2 * i + high]! >>> 24]!++;
   return counts;
 }
 

@@ -99,7 +99,8 @@ export function archiveId(key: string): string {
 }
 
 /** The version of what extract units stage (parts, key runs); bump it when their format changes. */
-const STAGING_LAYOUT = 2;
+// 3: key runs grouped by top byte instead of sorted (see `key-run.ts`).
+const STAGING_LAYOUT = 3;
 
 interface ExtractState {
   specHash: string;
