@@ -9,8 +9,9 @@
  * taken after that (the first quoted field, the first type error, ...) throws the optimised code
  * away, and it is compiled again on a background thread (~40 ms for the tokenizer or the fast
  * path's check). On the 1 GB bench drop that was ~3.7 CPU-s of compiling per run, on a 2-core
- * machine where extract is CPU-bound; with every branch seen while the code is still
- * interpreted, it is compiled about once (see `docs/architecture.md` for the figures).
+ * machine where extract is CPU-bound. With every branch seen while the code is still
+ * interpreted, those functions are compiled a few times instead of a dozen or more (2.3 CPU-s of
+ * compiling in all; see `docs/architecture.md`).
  *
  * The archives are built here (tar-stream's packer, gzip) so that a worker needs nothing from the
  * main thread, and their spec is a literal: the worker does not load the spec schema (zod), see
