@@ -182,6 +182,29 @@ describe('countDuplicates', () => {
     }
   });
 
+  it('gives the same count with hash sets and with sorting, however big a top byte group may be', async () => {
+    const random = prng(11);
+    const { store } = await tempStore('dups');
+    const all: string[] = [];
+    const runs: Buffer[] = [];
+    for (let r = 0; r < 12; r++) {
+      const digests = new KeyDigests();
+      for (let i = 0; i < 700; i++) {
+        const key = `H${Math.floor(random() * 4000)}`;
+        digests.add(key);
+        all.push(key);
+      }
+      runs.push(encodeKeyRun(digests.bucketed()));
+    }
+    const refs = await stageRuns(store, runs);
+    const expected = { keys: 8400, duplicates: 8400 - new Set(all).size };
+    expect(expected.duplicates).toBeGreaterThan(1000);
+    // Hashed (every group is far under the limit), sorted (every group is over it), and in slices.
+    for (const options of [{}, { hashLimit: 0 }, { hashLimit: 40 }, { memoryBytes: 8 * 900 }, { memoryBytes: 8 * 900, hashLimit: 0 }]) {
+      expect(await countDuplicates(store, refs, 'keys/_merge/t', options)).toEqual(expected);
+    }
+  });
+
   it('refuses a run whose header disagrees with its record or with its bytes', async () => {
     const { store } = await tempStore('dups');
     const [good, bad] = await stageRuns(store, [run([1]), run([1, 2, 3])]);

@@ -18,7 +18,8 @@
 import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import type { ByteRange, StorageConnector } from '../connectors/connector.js';
-import { decodeKeyRunHeader, digestsOf, KEY_DIGEST_BYTES, KEY_RUN_BUCKETS, KEY_RUN_HEADER_BYTES, keyRunPieces } from './key-run.js';
+import { DigestSet } from './digest-set.js';
+import { decodeKeyRunHeader, digestsOf, KEY_DIGEST_BYTES, KEY_RUN_BUCKETS, KEY_RUN_HEADER_BYTES, keyRunPieces, LITTLE_ENDIAN } from './key-run.js';
 
 /**
  * Digest bytes sorted in memory at once, by default; also the most one count holds. 16 MiB rather
@@ -30,6 +31,12 @@ export const DEFAULT_DUPLICATES_MEMORY_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_FAN_IN = 16;
 /** Ranged reads (runs x slices) above which runs are compacted first. */
 export const DEFAULT_MAX_RANGE_READS = 1024;
+/**
+ * Most digests of one top byte counted with a hash set (12 bytes a slot, two slots a digest: 12 MiB
+ * at most). Uniform digests put ~1/256 of a slice in each top byte, so only a day of some 130 M
+ * keys in one table, or digests that are not uniform, come near it.
+ */
+export const DEFAULT_HASH_LIMIT = 1 << 19;
 /** Ranged reads in flight at once. */
 const READS_IN_FLIGHT = 8;
 const BATCH_BYTES = 64 * 1024;
@@ -56,6 +63,8 @@ export interface DuplicateCountOptions {
   fanIn?: number;
   /** Ranged reads (runs x slices) above which runs are compacted first. Default {@link DEFAULT_MAX_RANGE_READS}. */
   maxRangeReads?: number;
+  /** Most digests of one top byte counted with a hash set; a slice with a bigger group is sorted. Default {@link DEFAULT_HASH_LIMIT}. */
+  hashLimit?: number;
 }
 
 /** A byte range of a staged object holding sorted little-endian digests. */
@@ -288,19 +297,53 @@ function planSlices(runs: readonly RunLayout[], perSlice: number): Slice[] {
   return slices;
 }
 
-/** Reads the digests of top bytes `[from, to)` of every run (`size` in all) into `slab` and sorts them. */
-async function readSorted(staging: StorageConnector, runs: readonly RunLayout[], from: number, to: number, slab: ArrayBuffer, size: number): Promise<BigUint64Array> {
-  const target = new Uint8Array(slab, 0, size * KEY_DIGEST_BYTES);
+/** Where each run's digests of a slice sit in the slice's buffer, in bytes. */
+type SliceReads = { run: RunLayout; at: number }[];
+
+/** Reads the digests of top bytes `[from, to)` of every run (`size` in all) into `slab`, run after run. */
+async function readSlice(staging: StorageConnector, runs: readonly RunLayout[], from: number, to: number, slab: ArrayBuffer, size: number): Promise<{ bytes: Uint8Array; placed: SliceReads }> {
+  const bytes = new Uint8Array(slab, 0, size * KEY_DIGEST_BYTES);
   const reads: { range: DigestRange; at: number }[] = [];
+  const placed: SliceReads = [];
   let at = 0;
   for (const run of runs) {
     const n = run.starts[to]! - run.starts[from]!;
     if (n === 0) continue;
     reads.push({ range: rangeOf(run, from, to), at });
+    placed.push({ run, at });
     at += n * KEY_DIGEST_BYTES;
   }
-  await readAll(reads, ({ range, at }) => readRangeInto(staging, range, target, at));
-  return digestsOf(target).sort();
+  await readAll(reads, ({ range, at }) => readRangeInto(staging, range, bytes, at));
+  return { bytes, placed };
+}
+
+/** The digests of top bytes `[from, to)` of every run, sorted. */
+async function readSorted(staging: StorageConnector, runs: readonly RunLayout[], from: number, to: number, slab: ArrayBuffer, size: number): Promise<BigUint64Array> {
+  return digestsOf((await readSlice(staging, runs, from, to, slab, size)).bytes).sort();
+}
+
+/**
+ * Duplicates among the digests of top bytes `[from, to)` of every run. A top byte's digests sit
+ * in one stretch of each run's read, so each top byte is counted on its own with a hash set the
+ * size of its group (see `digest-set.ts`); a slice with a group over `hashLimit` digests is sorted.
+ */
+async function countSlice(staging: StorageConnector, runs: readonly RunLayout[], slice: Slice, slab: ArrayBuffer, set: DigestSet, hashLimit: number): Promise<number> {
+  const { from, to } = slice;
+  let biggest = 0;
+  for (let b = from; b < to; b++) biggest = Math.max(biggest, runs.reduce((n, run) => n + run.starts[b + 1]! - run.starts[b]!, 0));
+  if (!LITTLE_ENDIAN || biggest > hashLimit) return countEqualNeighbours(await readSorted(staging, runs, from, to, slab, slice.size));
+  const { bytes, placed } = await readSlice(staging, runs, from, to, slab, slice.size);
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const WORDS = KEY_DIGEST_BYTES / 4;
+  let duplicates = 0;
+  for (let b = from; b < to; b++) {
+    set.reset(placed.reduce((n, { run }) => n + run.starts[b + 1]! - run.starts[b]!, 0));
+    for (const { run, at } of placed) {
+      const start = at / 4 + (run.starts[b]! - run.starts[from]!) * WORDS;
+      duplicates += set.addAll(words, start, start + (run.starts[b + 1]! - run.starts[b]!) * WORDS);
+    }
+  }
+  return duplicates;
 }
 
 /**
@@ -350,6 +393,8 @@ export async function countDuplicates(
   let level = await readLayouts(staging, runs.filter((run) => run.count > 0));
   const keys = level.reduce((n, run) => n + run.count, 0);
   const slab = new ArrayBuffer(Math.min(keys, perSlice) * KEY_DIGEST_BYTES);
+  const hashLimit = options.hashLimit ?? DEFAULT_HASH_LIMIT;
+  const set = new DigestSet();
   let duplicates = 0;
   // What a count killed half-way left under `scratch` (compacted runs, merge rounds) goes first.
   const temporary: string[] = [];
@@ -368,7 +413,7 @@ export async function countDuplicates(
         const ranges = level.filter((run) => run.starts[slice.to]! > run.starts[slice.from]!).map((run) => rangeOf(run, slice.from, slice.to));
         duplicates += await countByMerging(staging, ranges, slab, `${scratch}/top-${slice.from}`, fanIn, temporary);
       } else {
-        duplicates += countEqualNeighbours(await readSorted(staging, level, slice.from, slice.to, slab, slice.size));
+        duplicates += await countSlice(staging, level, slice, slab, set, hashLimit);
       }
     }
     return { keys, duplicates };
