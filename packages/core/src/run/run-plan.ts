@@ -26,6 +26,7 @@ import type { MergeWorkResult } from './merge-work.js';
 import { TaskPool } from './task-pool.js';
 import type { WorkerSetup } from './task-worker.js';
 import { postCheck } from './post-check.js';
+import { gather } from './gather.js';
 import { fingerprint, StateStore } from './state-store.js';
 import { runTableStage } from './table-stage.js';
 import { SourcesNotReadyError, waitForSources } from './wait-for-sources.js';
@@ -253,9 +254,12 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     const tables: TableSummary[] = [];
     if (failures.length === 0) {
       const io = new PQueue({ concurrency: Math.max(2, Math.min(plan.tables.length, 2 * concurrency)) });
+      // The tables that start at once submit their merges together (see `gather.ts`).
+      const meeting = gather(Math.min(plan.tables.length, io.concurrency));
       const results = await Promise.all(
         plan.tables.map((table) =>
           io.add(async () => {
+            const party = meeting.join();
             try {
               return await runTableStage({
                 spec,
@@ -267,13 +271,21 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
                 state,
                 logger,
                 force: options.force ?? false,
-                ...(pool ? { merge: (name, parts, runs) => pool!.merge(name, parts, runs) } : {}),
+                ...(pool
+                  ? {
+                      merge: async (name, parts, runs) => {
+                        await party.pass();
+                        return pool!.merge(name, parts, runs);
+                      },
+                    }
+                  : {}),
               });
             } catch (error) {
               failures.push({ task: `merge:${table}`, message: (error as Error).message });
               logger.error('merge failed', { table, error: (error as Error).message });
               return undefined;
             } finally {
+              party.leave();
               progress.tablesDone++;
               report();
             }
