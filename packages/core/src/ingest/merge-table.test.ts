@@ -3,7 +3,7 @@ import type { StorageConnector } from '../connectors/connector.js';
 import { listKeys, readBytes, readText, specWith, tempStore } from './__fixtures__/kit.js';
 import { csvLine } from './csv-out.js';
 import type { ExtractedPart } from './extract-unit.js';
-import { appendEmptyFields, mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
+import { appendEmptyFields, inTurn, mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
 import { RawRowSplitter } from './raw-rows.js';
 import { emptyMetrics } from './part-metrics.js';
 import type { PartMetrics } from './part-metrics.js';
@@ -171,5 +171,53 @@ describe('appendEmptyFields (drift by appended columns)', () => {
         expect(Buffer.concat(out).toString(), `cut at ${cut}/${second}`).toBe(expected);
       }
     }
+  });
+});
+
+describe('inTurn (parts read ahead)', () => {
+  /** Sources that record when they start and when they are closed. */
+  function sources(items: string[][], log: string[], failAt?: number) {
+    return items.map((values, i) => async function* () {
+      log.push(`start ${i}`);
+      try {
+        for (const value of values) {
+          await new Promise((tick) => setImmediate(tick));
+          if (i === failAt) throw new Error(`source ${i} failed`);
+          yield value;
+        }
+      } finally {
+        log.push(`close ${i}`);
+      }
+    });
+  }
+
+  it('yields every source in order while starting the next ones ahead', async () => {
+    const log: string[] = [];
+    const out: string[] = [];
+    for await (const item of inTurn(sources([['a', 'b'], [], ['c'], ['d', 'e'], ['f']], log), 2)) {
+      out.push(item);
+      if (item === 'a') expect(log.filter((l) => l.startsWith('start'))).toEqual(['start 0', 'start 1', 'start 2']);
+    }
+    expect(out).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(log.filter((l) => l.startsWith('close')).sort()).toEqual(['close 0', 'close 1', 'close 2', 'close 3', 'close 4']);
+  });
+
+  it('closes the sources it started when the reader stops early', async () => {
+    const log: string[] = [];
+    for await (const item of inTurn(sources([['a', 'b'], ['c'], ['d'], ['e']], log), 2)) if (item === 'a') break;
+    expect(log.filter((l) => l.startsWith('start'))).toEqual(['start 0', 'start 1', 'start 2']);
+    expect(log.filter((l) => l.startsWith('close')).sort()).toEqual(['close 0', 'close 1', 'close 2']);
+  });
+
+  it('reports a source failing ahead of its turn only in its turn, after the earlier items', async () => {
+    const log: string[] = [];
+    const out: string[] = [];
+    await expect(
+      (async () => {
+        for await (const item of inTurn(sources([['a', 'b', 'c'], ['d'], ['e']], log, 1), 2)) out.push(item);
+      })(),
+    ).rejects.toThrow('source 1 failed');
+    expect(out).toEqual(['a', 'b', 'c']);
+    expect(log.filter((l) => l.startsWith('close')).sort()).toEqual(['close 0', 'close 1', 'close 2']);
   });
 });

@@ -80,19 +80,23 @@ async function* partBytes(staging: StorageConnector, part: ExtractedPart, column
 
 const LF = 0x0a;
 const QUOTE = 0x22;
+const COMMA = 0x2c;
 
 /**
  * A part's rows (after its header) with `count` empty fields appended to each. An LF ends a row
  * only outside quotes; in canonical CSV every quote opens, closes or doubles inside a quoted
  * field, so the parity of quotes seen so far says which side of a quote an LF is on.
+ *
+ * Rows are found with native searches and copied with one native copy each into a buffer reused
+ * from chunk to chunk (and copied out once per chunk, since the writer may still hold the last
+ * one). Slicing each row into its own Buffer and concatenating the pieces took ~1.8x as long (97 MB
+ * of the 1 GB drop's bookings parts in memory: 240-300 ms against 145 ms), and this copy was on
+ * the merge stage's critical path.
  */
 export async function* appendEmptyFields(stream: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
-  const rowEnd = Buffer.from(`${','.repeat(count)}\n`);
   let inQuotes = false;
   let headerDone = false;
-  const flipQuotes = (chunk: Buffer, from: number, to: number) => {
-    for (let q = chunk.indexOf(QUOTE, from); q !== -1 && q < to; q = chunk.indexOf(QUOTE, q + 1)) inQuotes = !inQuotes;
-  };
+  let out = Buffer.allocUnsafe(0);
   for await (const chunk of stream) {
     let start = 0;
     if (!headerDone) {
@@ -101,19 +105,71 @@ export async function* appendEmptyFields(stream: AsyncIterable<Buffer>, count: n
       headerDone = true;
       start = eol + 1;
     }
-    const pieces: Buffer[] = [];
+    const end = chunk.length;
+    // Each row ends with an LF, so there are at most as many row ends as bytes.
+    const room = (end - start) * (1 + count);
+    if (out.length < room) out = Buffer.allocUnsafe(room);
+    let at = 0;
+    // The next quote at or after the scan (`end` when there is none).
+    let quote = chunk.indexOf(QUOTE, start);
+    if (quote === -1) quote = end;
     let scan = start;
     for (let nl = chunk.indexOf(LF, scan); nl !== -1; nl = chunk.indexOf(LF, scan)) {
-      flipQuotes(chunk, scan, nl);
-      if (!inQuotes) {
-        pieces.push(chunk.subarray(start, nl), rowEnd);
-        start = nl + 1;
+      while (quote < nl) {
+        inQuotes = !inQuotes;
+        quote = chunk.indexOf(QUOTE, quote + 1);
+        if (quote === -1) quote = end;
       }
       scan = nl + 1;
+      if (inQuotes) continue;
+      at += chunk.copy(out, at, start, nl);
+      for (let k = 0; k < count; k++) out[at++] = COMMA;
+      out[at++] = LF;
+      start = nl + 1;
     }
-    flipQuotes(chunk, scan, chunk.length);
-    if (start < chunk.length) pieces.push(chunk.subarray(start));
-    if (pieces.length > 0) yield Buffer.concat(pieces);
+    while (quote < end) {
+      inQuotes = !inQuotes;
+      quote = chunk.indexOf(QUOTE, quote + 1);
+      if (quote === -1) quote = end;
+    }
+    if (start < end) at += chunk.copy(out, at, start, end);
+    if (at > 0) yield Buffer.from(out.subarray(0, at));
+  }
+}
+
+/**
+ * Parts started while an earlier one is copied. A part read costs several round trips before its
+ * first byte (open, stat, read, close: ~0.5 ms on an idle 2-vCPU VM, 1.5-2.5 ms during a run),
+ * and one after another they added up to a third of the 1 GB drop's merge stage (150 parts of
+ * cancellations, 14 MB, took 0.23-0.42 s to copy).
+ */
+const READ_AHEAD_PARTS = 2;
+
+/**
+ * The items of each source in turn, with up to `depth` later sources already started (opened,
+ * their first item on its way). Whatever was started is closed if the consumer stops early or a
+ * source fails.
+ */
+export async function* inTurn<T>(sources: readonly (() => AsyncGenerator<T>)[], depth: number): AsyncGenerator<T> {
+  const started: { items: AsyncGenerator<T>; first: Promise<IteratorResult<T>> }[] = [];
+  let next = 0;
+  const startMore = () => {
+    while (started.length < depth + 1 && next < sources.length) {
+      const items = sources[next++]!();
+      const first = items.next();
+      first.catch(() => {}); // awaited in turn below; a failure ahead of its turn must not go unhandled
+      started.push({ items, first });
+    }
+  };
+  try {
+    for (startMore(); started.length > 0; startMore()) {
+      const { items, first } = started[0]!;
+      for (let item = await first; !item.done; item = await items.next()) yield item.value;
+      started.shift();
+    }
+  } finally {
+    // On an early stop or a failure: close the sources still open (their streams and handles).
+    await Promise.all(started.map(({ items, first }) => first.then(() => items.return(undefined)).catch(() => {})));
   }
 }
 
@@ -139,7 +195,10 @@ export async function mergeTable(
   }
   async function* body(): AsyncGenerator<Buffer> {
     yield Buffer.from(`${columns.join(',')}\n`);
-    for (const part of parts) yield* partBytes(staging, part, columns);
+    yield* inTurn(
+      parts.map((part) => () => partBytes(staging, part, columns)),
+      READ_AHEAD_PARTS,
+    );
   }
   const data = await output.write(tableOutputKeys(name).data, Readable.from(body(), { objectMode: false }));
   return { columns, metrics, data, copiedParts, reprojectedParts };
