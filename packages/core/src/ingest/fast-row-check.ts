@@ -16,12 +16,20 @@ const MINUS = 0x2d;
 const PLUS = 0x2b;
 const DOT = 0x2e;
 
+/** Whether `buf[start, end)` is `true` or `false`: a boolean already in canonical form. */
+function isCanonicalBoolean(buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  if (n === 4) return buf[start] === 0x74 && buf[start + 1] === 0x72 && buf[start + 2] === 0x75 && buf[start + 3] === 0x65;
+  return n === 5 && buf[start] === 0x66 && buf[start + 1] === 0x61 && buf[start + 2] === 0x6c && buf[start + 3] === 0x73 && buf[start + 4] === 0x65;
+}
+
 // Per-field outcome of the checking pass.
 export const F_NULL = 1;
 export const F_QUOTE = 2; // write quoted: the text holds a comma, or is empty
 export const F_LATIN1 = 4; // text with bytes >= 0x80 in a latin1 file: transcoded on output
 export const F_QUOTED = 8; // the field was quoted in the input
 export const F_FIELDWISE = 16; // on a row: some field is not written as its input bytes, so the row is written field by field
+export const F_WRITE = 32; // written by its column's byte writer (it may decline, and then the row goes to the general path)
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
@@ -256,9 +264,16 @@ export class RowCheck {
         case FIELD_KIND.isoTimestamp:
           if (e - s !== 20 || !isIsoTimestampAt(buf, s)) return -1;
           break;
+        case FIELD_KIND.boolean:
+          // Most booleans already read `true` or `false`: copied, the row can stay whole.
+          if (!isCanonicalBoolean(buf, s, e)) flag |= F_WRITE;
+          break;
+        case FIELD_KIND.writer:
+          flag |= F_WRITE;
+          break;
       }
       if (flag & (F_LATIN1 | F_QUOTE) && !(flag & F_QUOTE && quoted !== 0)) rowFlags |= F_FIELDWISE;
-      if (kind === FIELD_KIND.writer) rowFlags |= F_FIELDWISE;
+      if (flag & F_WRITE) rowFlags |= F_FIELDWISE;
       flags[f] = flag | quoted;
     }
     this.rowFlags = rowFlags;

@@ -85,6 +85,26 @@ describe('FastRows', () => {
     expect(fastRows).toBeLessThan(rows);
   });
 
+  it('copies canonical booleans, rewrites other spellings, and digests a boolean key part as the string path does', () => {
+    const flagged = specWith(`csv: { delimiter: ",", quote: '"', header: true, nullValues: [""] }
+tables:
+  t:
+    primaryKey: [flag, id]
+    columns:
+      id: { from: ID, type: string }
+      flag: { from: FLAG, type: boolean }
+`);
+    const input = Buffer.from('ID,FLAG\na,true\nb,false\nc,t\nd,NO\ne,\nf,maybe\na,yes\n');
+    const reference = normalise(flagged, 't', input, [], 'strings');
+    const fast = normalise(flagged, 't', input, [], 'fast');
+    expect(fast).toEqual(reference);
+    expect(fast.part).toBe('id,flag\na,true\nb,false\nc,true\nd,false\ne,\nf,maybe\na,true\n');
+    // `a,yes` is `a,true` again: the same key.
+    expect(fast.metrics.rows).toBe(7);
+    // Every row but the type error (`maybe`, kept as sent and counted) is taken by the fast path.
+    expect(fast.fastRows).toBe(6);
+  });
+
   it('leaves rows over maxRowBytes to the tokenizer, which reports them', () => {
     const input = Buffer.from(['ID,N,NOTE', 'B1,1,short', `B2,2,${'x'.repeat(40)}`, 'B3,3,short again', ''].join('\n'));
     const reference = normalise(spec, 't', input, [], 'strings', { maxRowBytes: 30 });

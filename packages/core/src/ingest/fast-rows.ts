@@ -24,9 +24,8 @@ import { FNV_PRIME, hashUnit, KEY_SEED_HIGH, KEY_SEED_LOW, KEY_SEPARATOR } from 
 import type { KeyDigests } from './key-hash.js';
 import type { MemberLayout } from './member-layout.js';
 import type { PartMetrics } from './part-metrics.js';
-import { COMMA, F_FIELDWISE, F_LATIN1, F_NULL, F_QUOTE, F_QUOTED, LF, QUOTE, RowCheck } from './fast-row-check.js';
+import { COMMA, F_FIELDWISE, F_LATIN1, F_NULL, F_QUOTE, F_QUOTED, F_WRITE, LF, QUOTE, RowCheck } from './fast-row-check.js';
 import type { FastRowsDialect } from './fast-row-check.js';
-import { FIELD_KIND } from './field-kind.js';
 import { latin1TextByteWriter } from './value-bytes.js';
 import type { ByteValueWriter } from './value-bytes.js';
 
@@ -134,7 +133,7 @@ export class FastRows {
 
   /** Writes the checked row's canonical line and adds its figures; `false` (nothing written) if a writer declines. */
   private writeRow(buf: Buffer, rowStart: number, rowEnd: number, out: ByteBuilder): boolean {
-    const { starts, ends, flags, kinds } = this.check;
+    const { starts, ends, flags } = this.check;
     const sources = this.sources;
     const written = this.written;
     const columns = sources.length;
@@ -181,7 +180,7 @@ export class FastRows {
       if (flag & F_NULL) continue;
       const s = starts[f]!;
       const e = ends[f]!;
-      if (kinds[f] === FIELD_KIND.writer || flag & F_LATIN1) {
+      if (flag & (F_WRITE | F_LATIN1)) {
         out.length = at;
         const ok = flag & F_LATIN1 ? latin1TextByteWriter(buf, s, e, out) : this.writers[i]!(buf, s, e, out);
         if (!ok) {
@@ -219,7 +218,7 @@ export class FastRows {
   /** Adds the written row's nulls and primary-key digest to the member's figures. */
   private count(buf: Buffer, dst: Buffer): void {
     const { target } = this;
-    const { flags, starts, ends, kinds } = this.check;
+    const { flags, starts, ends } = this.check;
     const nullCounts = target.nullCounts;
     // Absent columns are added up per run (see run()); here the row's null fields.
     if (this.fields <= 31) {
@@ -249,7 +248,7 @@ export class FastRows {
       let bytes = buf;
       let i = starts[f]!;
       let end = ends[f]!;
-      if (kinds[f] === FIELD_KIND.writer) {
+      if (flags[f]! & F_WRITE) {
         const column = this.keyColumns[k]!;
         bytes = dst;
         i = this.written[2 * column]!;

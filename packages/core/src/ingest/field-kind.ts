@@ -18,6 +18,8 @@ export const FIELD_KIND = {
   isoTimestamp: 4,
   /** Anything else: written by the column's byte writer, and a row it declines goes to the general path. */
   writer: 5,
+  /** A boolean: `true` and `false` are copied; any other spelling goes to the column's byte writer. */
+  boolean: 6,
 } as const;
 
 /** The {@link FIELD_KIND} of a column under a dialect (kept new columns are `text`); the same cases as {@link byteValueWriter}. */
@@ -30,7 +32,7 @@ export function fieldKind(column: Pick<ColumnSpec, 'type' | 'format'>, csv: Pick
     case 'decimal':
       return csv.decimalSeparator === ',' ? FIELD_KIND.writer : FIELD_KIND.decimal;
     case 'boolean':
-      return FIELD_KIND.writer;
+      return FIELD_KIND.boolean;
     case 'date':
       return column.format === undefined || column.format === 'yyyy-MM-dd' ? FIELD_KIND.isoDate : FIELD_KIND.writer;
     case 'timestamp':
