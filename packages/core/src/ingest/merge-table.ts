@@ -143,7 +143,7 @@ export async function* appendEmptyFields(stream: AsyncIterable<Buffer>, count: n
  * and one after another they added up to a third of the 1 GB drop's merge stage (150 parts of
  * cancellations, 14 MB, took 0.23-0.42 s to copy).
  */
-const READ_AHEAD_PARTS = 2;
+const READ_AHEAD_PARTS = 1;
 
 /**
  * The items of each source in turn, with up to `depth` later sources already started (opened,
