@@ -35,6 +35,7 @@ describeStorageConnector({
     conformanceRoots.push(dir);
     return localFsConnector(dir, { fsync: false });
   },
+  readInto: true,
 });
 afterAll(async () => {
   await Promise.all(conformanceRoots.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -218,6 +219,14 @@ describe('read', () => {
     await put('dir/file', 'x');
     expect(await codeOf(fs.read('dir'))).toBe('NOT_FOUND');
     expect(await codeOf(fs.read('dir/file/below'))).toBe('NOT_FOUND');
+    expect(await codeOf(fs.readInto!('dir', { start: 0, end: 1 }, Buffer.alloc(1), 0))).toBe('NOT_FOUND');
+    expect(await codeOf(fs.readInto!('dir/file/below', { start: 0, end: 1 }, Buffer.alloc(1), 0))).toBe('NOT_FOUND');
+  });
+
+  it('refuses to read into a buffer without room for the range, before touching the file', async () => {
+    await put('k', '0123456789');
+    await expect(fs.readInto!('k', { start: 0, end: 10 }, Buffer.alloc(12), 3)).rejects.toThrow(RangeError);
+    await expect(fs.readInto!('missing', { start: 0, end: 4 }, Buffer.alloc(2), 0)).rejects.toThrow(/4 bytes do not fit at offset 0 of a 2-byte buffer/);
   });
 
   it('keeps streaming the version it opened while a new one is written', async () => {

@@ -34,6 +34,8 @@ export interface StorageConformanceOptions {
    * connector's own tests cover that path against a mock instead.
    */
   conditionalWrites?: boolean;
+  /** Whether the connector implements the optional `readInto`; its tests run only then. Default false. */
+  readInto?: boolean;
 }
 
 /** Registers the conformance tests for one connector. */
@@ -125,6 +127,23 @@ export function describeStorageConnector(options: StorageConformanceOptions): vo
       expect(await range(8, 20)).toBe('89');
       expect(await range(12, 20)).toBe('');
       expect(await range(5, 5)).toBe('');
+    });
+
+    it.runIf(options.readInto === true)('reads a byte range into a buffer at an offset, leaving the rest of it alone', async () => {
+      const store = await open();
+      expect(store.readInto).toBeTypeOf('function');
+      await store.write('digits.txt', '0123456789');
+      const into = async (start: number, end: number) => {
+        const target = Buffer.alloc(16, '.');
+        const n = await store.readInto!('digits.txt', { start, end }, target, 3);
+        return `${n}:${target.toString('latin1')}`;
+      };
+      expect(await into(0, 10)).toBe('10:...0123456789...');
+      expect(await into(3, 7)).toBe('4:...3456.........');
+      expect(await into(8, 20)).toBe('2:...89...........');
+      expect(await into(12, 20)).toBe('0:................');
+      expect(await into(5, 5)).toBe('0:................');
+      expect(await codeOf(store.readInto!('missing/object', { start: 0, end: 1 }, Buffer.alloc(1), 0))).toBe('NOT_FOUND');
     });
 
     it('rejects reading a missing object with NOT_FOUND, with or without a range', async () => {

@@ -53,6 +53,13 @@ export interface StorageConnector {
    */
   read(key: string, range?: ByteRange): Promise<Readable>;
   /**
+   * Optional: reads `range` of the object into `target` from `offset` on, and resolves to how many
+   * bytes it read (fewer than the range only where the object ends). For callers that read many
+   * small ranges into one buffer, such as the duplicate count; without it they use `read`. Fails
+   * like `read`; `target` must have room for the whole range.
+   */
+  readInto?(key: string, range: ByteRange, target: Uint8Array, offset: number): Promise<number>;
+  /**
    * Writes an object atomically: readers see the old object or the whole new one, never a part.
    * A failed or interrupted write leaves nothing under `key`. With `ifAbsent`, see {@link WriteOptions}.
    */

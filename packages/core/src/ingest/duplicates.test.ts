@@ -176,9 +176,13 @@ describe('countDuplicates', () => {
     const refs = await stageRuns(store, runs);
     const expected = { keys: all.length, duplicates: all.length - new Set(all).size };
     expect(expected.duplicates).toBeGreaterThan(0);
-    // In one slice, in many, and with top bytes too big for memory merged as streams.
-    for (const options of [{}, { memoryBytes: 8 * 1000 }, { memoryBytes: 8 * 50, fanIn: 8 }]) {
-      expect(await countDuplicates(store, refs, 'keys/_merge/t', options)).toEqual(expected);
+    // In one slice, in many, and with top bytes too big for memory merged as streams; ranges read
+    // with the connector's readInto, and with streams from a connector without it.
+    expect(store.readInto).toBeDefined();
+    for (const staging of [store, recording(store)]) {
+      for (const options of [{}, { memoryBytes: 8 * 1000 }, { memoryBytes: 8 * 50, fanIn: 8 }]) {
+        expect(await countDuplicates(staging, refs, 'keys/_merge/t', options)).toEqual(expected);
+      }
     }
   });
 
