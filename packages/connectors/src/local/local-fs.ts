@@ -253,15 +253,19 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
   const notAFile = (path: string, cause?: unknown) =>
     new ConnectorError('NOT_FOUND', `cannot read ${path}: it is not a regular file (a directory?): check the key`, cause === undefined ? {} : { cause });
 
-  /** Opens a regular file for reading; a missing file or one that is not regular fails as `NOT_FOUND`. */
-  async function openFile(path: string): Promise<FileHandle> {
-    let handle: FileHandle;
+  /** Opens a path for reading; a missing file fails as `NOT_FOUND`. */
+  async function openForReading(path: string): Promise<FileHandle> {
     try {
       // O_NONBLOCK so a FIFO under the key cannot hang the open; it changes nothing for files.
-      handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      return await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     } catch (error) {
       throw toConnectorError(error, 'read', path);
     }
+  }
+
+  /** Opens a regular file for reading; a missing file or one that is not regular fails as `NOT_FOUND`. */
+  async function openFile(path: string): Promise<FileHandle> {
+    const handle = await openForReading(path);
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) {
@@ -328,14 +332,9 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
       if (offset < 0 || offset + wanted > target.length) {
         throw new RangeError(`readInto: ${wanted} bytes do not fit at offset ${offset} of a ${target.length}-byte buffer`);
       }
-      let handle: FileHandle;
-      try {
-        // No stat first, as `read` does: a directory fails its first read (EISDIR), a FIFO opened
-        // without blocking reads empty. That is one system call fewer for each of the many ranges.
-        handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-      } catch (error) {
-        throw toConnectorError(error, 'read', path);
-      }
+      // No stat first, as `read` does: a directory fails its first read (EISDIR), a FIFO opened
+      // without blocking reads empty. That is one system call fewer for each of the many ranges.
+      const handle = await openForReading(path);
       try {
         // Straight into the caller's buffer: no stream and no buffer of its own per range.
         let filled = 0;

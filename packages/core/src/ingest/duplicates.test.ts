@@ -32,6 +32,22 @@ function prng(seed: number) {
   };
 }
 
+/** Key runs as extract units write them, of `sizeOf(r)` keys each from `keyOf()`, and every key added. */
+function keyRuns(count: number, sizeOf: (run: number) => number, keyOf: () => string): { runs: Buffer[]; all: string[] } {
+  const all: string[] = [];
+  const runs: Buffer[] = [];
+  for (let r = 0; r < count; r++) {
+    const digests = new KeyDigests();
+    for (let i = sizeOf(r); i > 0; i--) {
+      const key = keyOf();
+      digests.add(key);
+      all.push(key);
+    }
+    runs.push(encodeKeyRun(digests.bucketed()));
+  }
+  return { runs, all };
+}
+
 const HIGH = 2n ** 40n;
 
 describe('countDuplicates', () => {
@@ -71,17 +87,7 @@ describe('countDuplicates', () => {
     const random = prng(7);
     const { store } = await tempStore('dups');
     const staging = recording(store);
-    const all: string[] = [];
-    const runs: Buffer[] = [];
-    for (let r = 0; r < 60; r++) {
-      const digests = new KeyDigests();
-      for (let i = 0; i < 40; i++) {
-        const key = `K${Math.floor(random() * 1800)}`;
-        digests.add(key);
-        all.push(key);
-      }
-      runs.push(encodeKeyRun(digests.bucketed()));
-    }
+    const { runs, all } = keyRuns(60, () => 40, () => `K${Math.floor(random() * 1800)}`);
     const refs = await stageRuns(staging, runs);
     const expected = { keys: 2400, duplicates: 2400 - new Set(all).size };
     // 60 runs x 5 slices of 500 digests = 300 ranged reads: over 50, so groups of up to 500
@@ -160,19 +166,12 @@ describe('countDuplicates', () => {
   it('agrees with a brute-force count over random keys', async () => {
     const random = prng(42);
     const { store } = await tempStore('dups');
-    const all: string[] = [];
-    const runs: Buffer[] = [];
-    for (let r = 0; r < 90; r++) {
-      const digests = new KeyDigests();
-      // Mostly small runs, some empty, one large enough to span several merge batches.
-      const size = r === 7 ? 20_000 : Math.floor(random() * 300) * (random() < 0.1 ? 0 : 1);
-      for (let i = 0; i < size; i++) {
-        const key = `B${Math.floor(random() * 15_000)}\u001f${Math.floor(random() * 3)}`;
-        digests.add(key);
-        all.push(key);
-      }
-      runs.push(encodeKeyRun(digests.bucketed()));
-    }
+    // Mostly small runs, some empty, one large enough to span several merge batches.
+    const { runs, all } = keyRuns(
+      90,
+      (r) => (r === 7 ? 20_000 : Math.floor(random() * 300) * (random() < 0.1 ? 0 : 1)),
+      () => `B${Math.floor(random() * 15_000)}\u001f${Math.floor(random() * 3)}`,
+    );
     const refs = await stageRuns(store, runs);
     const expected = { keys: all.length, duplicates: all.length - new Set(all).size };
     expect(expected.duplicates).toBeGreaterThan(0);
@@ -189,17 +188,7 @@ describe('countDuplicates', () => {
   it('gives the same count with hash sets and with sorting, however big a top byte group may be', async () => {
     const random = prng(11);
     const { store } = await tempStore('dups');
-    const all: string[] = [];
-    const runs: Buffer[] = [];
-    for (let r = 0; r < 12; r++) {
-      const digests = new KeyDigests();
-      for (let i = 0; i < 700; i++) {
-        const key = `H${Math.floor(random() * 4000)}`;
-        digests.add(key);
-        all.push(key);
-      }
-      runs.push(encodeKeyRun(digests.bucketed()));
-    }
+    const { runs, all } = keyRuns(12, () => 700, () => `H${Math.floor(random() * 4000)}`);
     const refs = await stageRuns(store, runs);
     const expected = { keys: 8400, duplicates: 8400 - new Set(all).size };
     expect(expected.duplicates).toBeGreaterThan(1000);
