@@ -64,8 +64,23 @@ function asciiByte(name: string, value: string): number {
   return code;
 }
 
+// One unescape function per (quote, escape), not one per compiled dialect: the tokenizer and the
+// normaliser are made per member and call it from their hot paths, and code compiled around a
+// closure that dies with its member is thrown away with it ("weak objects").
+const unescapes = new Map<string, (field: string) => string>();
+
 /** Undoes `""` (quote === escape) or `\"` and `\\` (escape `\`) inside a quoted field's text. */
 function makeUnescape(quote: string, escape: string): (field: string) => string {
+  const key = quote + escape;
+  let unescape = unescapes.get(key);
+  if (unescape === undefined) {
+    unescape = newUnescape(quote, escape);
+    unescapes.set(key, unescape);
+  }
+  return unescape;
+}
+
+function newUnescape(quote: string, escape: string): (field: string) => string {
   if (quote === escape) {
     const doubled = quote + quote;
     return (field) => field.replaceAll(doubled, quote);

@@ -18,9 +18,10 @@ import type { ArchiveMember } from '../archive/read-archive.js';
 import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import { compileDialect } from '../csv/dialect.js';
 import { CsvTokenizer } from '../csv/tokenizer.js';
+import type { CsvFastCursor, CsvRowSink } from '../csv/tokenizer.js';
 import type { Logger } from '../log/logger.js';
 import type { MemberMatcher } from '../spec/member-pattern.js';
-import type { PartnerSpec } from '../spec/schema.js';
+import type { PartnerSpec, TableSpec } from '../spec/schema.js';
 import { ByteBuilder } from './byte-builder.js';
 import type { KeyRunRef } from './duplicates.js';
 import { KeyDigests } from './key-hash.js';
@@ -95,6 +96,89 @@ export interface ExtractUnitContext {
   onBytes?: (bytes: number) => void;
 }
 
+/**
+ * The tokenizer's sink for one member: plans the member's layout from its header (or from the
+ * spec when the dialect has none), then sends each row through the member's normaliser into its
+ * part. A class, so that every member's sink has the same methods: the tokenizer's hot loop calls
+ * them, V8 compiles them into it, and methods made as closures per member died with their member
+ * and took that compiled code with them ("weak objects"), to be compiled again for the next.
+ */
+class MemberRows implements CsvRowSink {
+  normaliser: RowNormaliser | undefined;
+  layout: MemberLayout | undefined;
+  /** Why the member cannot be read, once known; its rows are then ignored. */
+  problem: { code: string; reason: string } | undefined;
+
+  constructor(
+    private readonly table: TableSpec,
+    private readonly csv: PartnerSpec['csv'],
+    private readonly part: ObjectWriter,
+    private readonly normaliserFor: (layout: MemberLayout) => RowNormaliser,
+    /** Quarantines one row of this member. */
+    private readonly quarantine: (line: number, reason: string, raw: string) => void,
+  ) {
+    if (!csv.header) this.start(null);
+  }
+
+  private start(header: readonly string[] | null): void {
+    const planned = planMemberLayout(this.table, this.csv, header);
+    if (!planned.ok) {
+      this.problem = { code: planned.code, reason: planned.reason };
+      return;
+    }
+    this.layout = planned.layout;
+    this.normaliser = this.normaliserFor(planned.layout);
+    this.part.push(this.normaliser.headerLine());
+  }
+
+  /** The fastest path: whole rows from the input bytes to the part's (see fast-rows.ts). */
+  fastRows(buf: Buffer, end: number, cursor: CsvFastCursor): void {
+    if (this.problem === undefined && this.normaliser !== undefined) this.normaliser.fastRows(buf, end, cursor, this.part.out);
+  }
+
+  /** The fast path: rows go from the input bytes to the part's bytes (see RowNormaliser.rowBytes). */
+  rowBytes(buf: Buffer, starts: readonly number[], ends: readonly number[], flags: readonly number[], count: number, line: number): boolean {
+    if (this.problem !== undefined) return true;
+    return this.normaliser !== undefined && this.normaliser.rowBytes(buf, starts, ends, flags, count, line, this.part.out);
+  }
+
+  row(fields: string[], line: number): void {
+    if (this.problem !== undefined) return;
+    if (this.normaliser === undefined) {
+      this.start(fields);
+      return;
+    }
+    const out = this.normaliser.row(fields, line);
+    if (out.charCodeAt(0) === 0x21 /* ! */) this.quarantine(line, out.slice(1), rowText(fields, this.csv).slice(0, 4096));
+    else this.part.push(out);
+  }
+
+  malformed(reason: string, line: number, raw: string): void {
+    if (this.problem !== undefined) return;
+    if (this.normaliser === undefined) {
+      // Without its header the member's columns are unknown: never take them from a data row.
+      this.problem = { code: 'MEMBER_NO_HEADER', reason: `the header row (line ${line}) is malformed: ${reason}` };
+      return;
+    }
+    this.normaliser.metrics.malformedRows++;
+    this.quarantine(line, reason, raw);
+  }
+}
+
+/** A row's fields as text in the partner's dialect, quoted where needed so it reads back the same. */
+function rowText(fields: readonly string[], csv: PartnerSpec['csv']): string {
+  const delimiter = csv.delimiter;
+  const quote = csv.quote;
+  const escape = csv.escape ?? csv.quote;
+  return fields
+    .map((f) => {
+      if (!f.includes(delimiter) && !f.includes(quote) && !/[\r\n]/.test(f)) return f;
+      const escaped = escape === quote ? f.replaceAll(quote, quote + quote) : f.replaceAll(escape, escape + escape).replaceAll(quote, escape + quote);
+      return `${quote}${escaped}${quote}`;
+    })
+    .join(delimiter);
+}
+
 /** A writer that streams text and bytes into a connector object, honouring backpressure. */
 class ObjectWriter {
   private readonly stream = new PassThrough({ highWaterMark: 1024 * 1024 });
@@ -161,20 +245,11 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
   };
   const nullValues = new Set(spec.csv.nullValues);
   const dialect = { delimiter: spec.csv.delimiter, quote: spec.csv.quote, escape: spec.csv.escape ?? spec.csv.quote, encoding: spec.csv.encoding };
-  const bytesDialect = { ...dialect, unescape: compileDialect(dialect).unescape };
+  // A literal, not `{ ...dialect, unescape }`: a spread makes a shape of its own each time, which dies
+  // with the unit and takes the hot paths' compiled code with it (see MemberRows).
+  const bytesDialect = { delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, encoding: dialect.encoding, unescape: compileDialect(dialect).unescape };
   const digests = new Map<string, KeyDigests>();
   let quarantine: ObjectWriter | undefined;
-  // A row's fields as text in the partner's dialect, quoted where needed so it reads back the same.
-  const rowText = (fields: readonly string[]) => {
-    const { delimiter, quote, escape } = dialect;
-    return fields
-      .map((f) => {
-        if (!f.includes(delimiter) && !f.includes(quote) && !/[\r\n]/.test(f)) return f;
-        const escaped = escape === quote ? f.replaceAll(quote, quote + quote) : f.replaceAll(escape, escape + escape).replaceAll(quote, escape + quote);
-        return `${quote}${escaped}${quote}`;
-      })
-      .join(delimiter);
-  };
   const quarantineRow = (member: string, line: number, reason: string, raw: string) => {
     quarantine ??= new ObjectWriter(ctx.output, `_quarantine/${archiveId}.jsonl`);
     quarantine.push(`${JSON.stringify({ archive: archive.key, member, line, reason, raw })}\n`);
@@ -194,70 +269,30 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
     const part = new ObjectWriter(ctx.staging, `parts/${archiveId}/${match.table}/${String(member.index).padStart(6, '0')}-${safeKeySegment(member.baseName.replace(/\.csv$/i, ''))}.csv`);
     let keys = digests.get(match.table);
     if (!keys && table.primaryKey) digests.set(match.table, (keys = new KeyDigests()));
-    let normaliser: RowNormaliser | undefined;
-    let layout: MemberLayout | undefined;
-    let problem: { code: string; reason: string } | undefined;
-    const startLayout = (header: readonly string[] | null) => {
-      const planned = planMemberLayout(table, spec.csv, header);
-      if (!planned.ok) {
-        problem = { code: planned.code, reason: planned.reason };
-        return;
-      }
-      layout = planned.layout;
-      normaliser = new RowNormaliser(layout, nullValues, keys, where, bytesDialect);
-      part.push(normaliser.headerLine());
-    };
-    if (!spec.csv.header) startLayout(null);
-    const tokenizer = new CsvTokenizer(dialect, {
-      // The fastest path: whole rows from the input bytes to the part's (see fast-rows.ts).
-      fastRows(buf, end, cursor) {
-        if (!problem && normaliser !== undefined) normaliser.fastRows(buf, end, cursor, part.out);
-      },
-      // The fast path: rows go from the input bytes to the part's bytes (see RowNormaliser.rowBytes).
-      rowBytes(buf, starts, ends, flags, count, line) {
-        if (problem) return true;
-        return normaliser !== undefined && normaliser.rowBytes(buf, starts, ends, flags, count, line, part.out);
-      },
-      row(fields, line) {
-        if (problem) return;
-        if (!normaliser) {
-          startLayout(fields);
-          return;
-        }
-        const out = normaliser.row(fields, line);
-        if (out.charCodeAt(0) === 0x21 /* ! */) quarantineRow(member.name, line, out.slice(1), rowText(fields).slice(0, 4096));
-        else part.push(out);
-      },
-      malformed(reason, line, raw) {
-        if (problem) return;
-        if (!normaliser) {
-          // Without its header the member's columns are unknown: never take them from a data row.
-          problem = { code: 'MEMBER_NO_HEADER', reason: `the header row (line ${line}) is malformed: ${reason}` };
-          return;
-        }
-        normaliser.metrics.malformedRows++;
-        quarantineRow(member.name, line, reason, raw);
-      },
-    });
+    const rows = new MemberRows(table, spec.csv, part, (layout) => new RowNormaliser(layout, nullValues, keys, where, bytesDialect), (line, reason, raw) =>
+      quarantineRow(member.name, line, reason, raw),
+    );
+    const tokenizer = new CsvTokenizer(dialect, rows);
     let bytesIn = 0;
     try {
       for await (const chunk of member.stream as AsyncIterable<Buffer>) {
         bytesIn += chunk.length;
         ctx.onBytes?.(chunk.length);
-        if (problem) continue;
+        if (rows.problem) continue;
         tokenizer.write(chunk);
         await part.flush();
         if (quarantine) await quarantine.flush();
       }
-      if (!problem) tokenizer.end();
+      if (!rows.problem) tokenizer.end();
     } catch (error) {
       // The archive broke mid-member: nothing of this member may be published.
       part.abort(error as Error);
       await part.settled();
       throw error;
     }
-    if (problem || !normaliser || !layout) {
-      problem ??= { code: 'MEMBER_NO_HEADER', reason: 'the member is empty: it has no header row' };
+    const { normaliser, layout } = rows;
+    if (rows.problem || !normaliser || !layout) {
+      const problem = rows.problem ?? { code: 'MEMBER_NO_HEADER', reason: 'the member is empty: it has no header row' };
       part.abort(new Error(problem.reason));
       await part.settled();
       record.quarantinedMembers.push({ member: member.name, table: match.table, ...problem });

@@ -274,6 +274,13 @@ function formattedWriter(parts: readonly DateFormatPart[], timestamp: boolean): 
 
 const decline: ByteValueWriter = () => false;
 
+// Writers are made once per separator and per format, not once per member: the hot paths call a
+// member's writers through one call site, and V8 compiles them in; a closure made per member
+// would die with the member and take that compiled code with it ("weak objects").
+const dotDecimalWriter = plainDecimalWriter(DOT);
+const commaDecimalWriter = plainDecimalWriter(COMMA);
+const formattedWriters = new Map<string, ByteValueWriter>();
+
 /** The byte writer for one column under a dialect (kept new columns are `string`). */
 export function byteValueWriter(column: Pick<ColumnSpec, 'type' | 'format'>, csv: Pick<CsvDialectSpec, 'decimalSeparator'>): ByteValueWriter {
   switch (column.type) {
@@ -282,7 +289,7 @@ export function byteValueWriter(column: Pick<ColumnSpec, 'type' | 'format'>, csv
     case 'integer':
       return integerWriter;
     case 'decimal':
-      return plainDecimalWriter(csv.decimalSeparator === ',' ? COMMA : DOT);
+      return csv.decimalSeparator === ',' ? commaDecimalWriter : dotDecimalWriter;
     case 'boolean':
       return booleanWriter;
     case 'date':
@@ -290,8 +297,14 @@ export function byteValueWriter(column: Pick<ColumnSpec, 'type' | 'format'>, csv
       const timestamp = column.type === 'timestamp';
       if (column.format === undefined) return timestamp ? isoTimestampWriter : isoDateWriter;
       if (!timestamp && column.format === 'yyyy-MM-dd') return isoDateWriter;
-      const parsed = parseDateFormat(column.format);
-      return (parsed.ok && formattedWriter(parsed.parts, timestamp)) || decline;
+      const cacheKey = `${column.type} ${column.format}`;
+      let writer = formattedWriters.get(cacheKey);
+      if (writer === undefined) {
+        const parsed = parseDateFormat(column.format);
+        writer = (parsed.ok && formattedWriter(parsed.parts, timestamp)) || decline;
+        formattedWriters.set(cacheKey, writer);
+      }
+      return writer;
     }
   }
 }
