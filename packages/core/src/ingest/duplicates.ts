@@ -337,15 +337,15 @@ async function readSorted(staging: StorageConnector, runs: readonly RunLayout[],
  */
 async function countSlice(staging: StorageConnector, runs: readonly RunLayout[], slice: Slice, slab: ArrayBuffer, set: DigestSet, hashLimit: number): Promise<number> {
   const { from, to } = slice;
-  let biggest = 0;
-  for (let b = from; b < to; b++) biggest = Math.max(biggest, runs.reduce((n, run) => n + run.starts[b + 1]! - run.starts[b]!, 0));
-  if (!LITTLE_ENDIAN || biggest > hashLimit) return countEqualNeighbours(await readSorted(staging, runs, from, to, slab, slice.size));
+  // Each top byte's digests in all runs: its group's size.
+  const groups = Array.from({ length: to - from }, (_, i) => runs.reduce((n, run) => n + run.starts[from + i + 1]! - run.starts[from + i]!, 0));
+  if (!LITTLE_ENDIAN || Math.max(...groups) > hashLimit) return countEqualNeighbours(await readSorted(staging, runs, from, to, slab, slice.size));
   const { bytes, placed } = await readSlice(staging, runs, from, to, slab, slice.size);
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   const WORDS = KEY_DIGEST_BYTES / 4;
   let duplicates = 0;
   for (let b = from; b < to; b++) {
-    set.reset(placed.reduce((n, { run }) => n + run.starts[b + 1]! - run.starts[b]!, 0));
+    set.reset(groups[b - from]!);
     for (const { run, at } of placed) {
       const start = at / 4 + (run.starts[b]! - run.starts[from]!) * WORDS;
       duplicates += set.addAll(words, start, start + (run.starts[b + 1]! - run.starts[b]!) * WORDS);

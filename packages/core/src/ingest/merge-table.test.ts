@@ -174,6 +174,20 @@ describe('appendEmptyFields (drift by appended columns)', () => {
   });
 });
 
+describe('appendEmptyFields with many appended columns', () => {
+  it('grows its buffer as rows need it, keeping what it has written', async () => {
+    // 200 short rows in one chunk, each 3000 fields short: the output is ~3000x the chunk.
+    const rows = Array.from({ length: 200 }, (_, i) => (i % 7 === 0 ? `"r,${i}"` : `r${i}`));
+    const input = Buffer.from(`a\n${rows.join('\n')}\n`);
+    async function* source() {
+      yield input;
+    }
+    const out: Buffer[] = [];
+    for await (const piece of appendEmptyFields(source(), 3000)) out.push(piece);
+    expect(Buffer.concat(out).toString()).toBe(rows.map((row) => `${row}${','.repeat(3000)}\n`).join(''));
+  });
+});
+
 describe('inTurn (parts read ahead)', () => {
   /** Sources that record when they start and when they are closed. */
   function sources(items: string[][], log: string[], failAt?: number) {

@@ -26,10 +26,9 @@ export function gather(expected: number): { join(): Party } {
     join() {
       let here = false;
       const come = () => {
-        if (here) return false;
+        if (here) return;
         here = true;
         arrive();
-        return true;
       };
       return {
         pass() {
