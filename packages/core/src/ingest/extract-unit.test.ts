@@ -38,13 +38,16 @@ interface ExtractOptions {
   onBytes?: (bytes: number) => void;
   /** Receives the output dir before the unit runs. */
   outputDir?: (dir: string) => void;
+  /** Wraps the staging store the unit writes to. */
+  wrapStaging?: (store: StorageConnector) => StorageConnector;
 }
 
 async function extract(archive: Buffer, options: ExtractOptions = {}): Promise<{ record: ExtractUnitRecord } & Stores> {
   const spec = options.spec ?? SPEC;
   const name = options.name ?? 'drop1.tar.gz';
   const source = (await tempStore('source')).store;
-  const staging = recording((await tempStore('staging')).store);
+  const staged = (await tempStore('staging')).store;
+  const staging = recording(options.wrapStaging?.(staged) ?? staged);
   const { dir, store: output } = await tempStore('output');
   options.outputDir?.(dir);
   const info = await source.write(name, archive);
@@ -293,5 +296,57 @@ tables:
     expect(record.parts[0]!.metrics.rows).toBe(0);
     expect(await readText(staging, record.parts[0]!.key)).toBe('booking_id,amount\n');
     expect(record.keyRuns.bookings).toEqual({ key: `keys/${ARCHIVE_ID}/bookings.keys`, count: 0 });
+  });
+});
+
+describe('runExtractUnit: closing parts', () => {
+  const members: [string, string][] = [
+    ['bookings_001.csv', `BKG_ID,AMT\n${noisyRows(50)}`],
+    ['bookings_002.csv', `BKG_ID,AMT\n${noisyRows(50, 8)}`],
+    ['bookings_003.csv', `BKG_ID,AMT\n${noisyRows(50, 9)}`],
+  ];
+  const isPart = (key: string) => key.startsWith('parts/');
+
+  it("closes a part while the next member is read, and records every part's size", async () => {
+    // A part's write settles only once the next part's write has begun: a unit that waited for each
+    // close before reading on would never finish.
+    const began: (() => void)[] = [];
+    const next: Promise<void>[] = [];
+    for (let i = 0; i < members.length; i++) next.push(new Promise((resolve) => began.push(resolve)));
+    let parts = 0;
+    const { record, staging } = await extract(await tarGz(members), {
+      wrapStaging: (store) => ({
+        ...store,
+        write: async (key, body) => {
+          if (!isPart(key)) return store.write(key, body);
+          const index = parts++;
+          began[index]!();
+          const info = await store.write(key, body);
+          if (index + 1 < members.length) await next[index + 1];
+          return info;
+        },
+      }),
+    });
+    expect(record.status).toBe('ok');
+    expect(record.parts.map((p) => p.member)).toEqual(members.map(([name]) => name));
+    for (const part of record.parts) {
+      expect(part.bytes).toBeGreaterThan(0);
+      expect(part.bytes).toBe((await readBytes(staging, part.key)).length);
+    }
+  });
+
+  it('fails the unit when the last part cannot be written', async () => {
+    let parts = 0;
+    const run = extract(await tarGz(members), {
+      wrapStaging: (store) => ({
+        ...store,
+        write: async (key, body) => {
+          if (!isPart(key) || ++parts < members.length) return store.write(key, body);
+          for await (const _ of body as AsyncIterable<Buffer>);
+          throw new Error('disk full');
+        },
+      }),
+    });
+    await expect(run).rejects.toThrow('disk full');
   });
 });

@@ -250,6 +250,8 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
   const bytesDialect = { delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, encoding: dialect.encoding, unescape: compileDialect(dialect).unescape };
   const digests = new Map<string, KeyDigests>();
   let quarantine: ObjectWriter | undefined;
+  /** The last part's close, still in flight (see `processMember`). */
+  let closing: Promise<void> = Promise.resolve();
   const quarantineRow = (member: string, line: number, reason: string, raw: string) => {
     quarantine ??= new ObjectWriter(ctx.output, `_quarantine/${archiveId}.jsonl`);
     quarantine.push(`${JSON.stringify({ archive: archive.key, member, line, reason, raw })}\n`);
@@ -298,19 +300,27 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
       record.quarantinedMembers.push({ member: member.name, table: match.table, ...problem });
       return;
     }
-    const info = await part.close();
-    record.parts.push({
+    const staged: ExtractedPart = {
       table: match.table,
       key: part.key,
       member: member.name,
       memberIndex: member.index,
       columns: layout.columns,
-      bytes: info.size,
+      bytes: 0,
       metrics: normaliser.finish(bytesIn),
       newColumns: layout.newColumns,
       droppedColumns: layout.droppedColumns,
       missingColumns: layout.missingColumns,
+    };
+    // The part is closed (its last bytes written, the file put in place) while the next member is
+    // read: waiting for it here left each worker idle ~0.7 s per 500 MB. One close at a time is in
+    // flight, so what is held stays bounded; a failed close surfaces at the next member or at the end.
+    await closing;
+    record.parts.push(staged);
+    closing = part.close().then((info) => {
+      staged.bytes = info.size;
     });
+    closing.catch(() => {});
   };
 
   try {
@@ -323,6 +333,7 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
       },
       { limits: ctx.limits, gzip: !/\.tar$/i.test(archive.key), requireEndMarker: spec.source.requireTarEndMarker, signal: ctx.signal },
     );
+    await closing;
     record.compressedBytes = stats.compressedBytes;
     record.uncompressedBytes = stats.uncompressedBytes;
     for (const [table, keys] of digests) {
@@ -338,6 +349,7 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
     // A unit that did not finish publishes no quarantine file, and leaves no write hanging.
     quarantine?.abort(error as Error);
     await quarantine?.settled();
+    await closing.catch(() => {});
     if (!(error instanceof ArchiveError) || error.code === 'ARCHIVE_SOURCE_FAILED' || error.code === 'ARCHIVE_ABORTED') throw error;
     // All or nothing: what this archive already staged is withdrawn.
     await Promise.all(record.parts.map((p) => ctx.staging.delete(p.key).catch(() => {})));
