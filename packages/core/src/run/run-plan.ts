@@ -177,7 +177,6 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     const records: (ExtractUnitRecord | undefined)[] = archives.map(() => undefined);
     let reused = 0;
     const extractStart = Date.now();
-    const cpu = new PQueue({ concurrency });
     const setup: WorkerSetup = {
       spec,
       tables: plan.tables,
@@ -194,6 +193,10 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         report();
       });
     }
+    // With worker threads, a unit's state-store reads and writes run while other units extract:
+    // the pool keeps one unit per worker, and a queue as narrow as the pool left each worker idle
+    // between units for the last one's state write and the next one's state read.
+    const cpu = new PQueue({ concurrency: pool ? 2 * concurrency : concurrency });
     const abortPool = () => void pool?.abort(new Error('the run was aborted'));
     options.signal?.addEventListener('abort', abortPool, { once: true });
     archives.forEach((archive, index) => {
