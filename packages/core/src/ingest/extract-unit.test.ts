@@ -349,4 +349,45 @@ describe('runExtractUnit: closing parts', () => {
     });
     await expect(run).rejects.toThrow('disk full');
   });
+
+  it('fails the unit when a key run cannot be written, once its other writes have settled', async () => {
+    const spec = specWith(`tables:
+  bookings:
+    primaryKey: [booking_id]
+    columns:
+      booking_id: { from: BKG_ID }
+  events:
+    primaryKey: [id]
+    columns:
+      id: {}
+`);
+    let open = 0;
+    const run = extract(
+      await tarGz([
+        ['bookings_001.csv', 'BKG_ID\nB1\n'],
+        ['events_1.csv', 'id\ne1\n'],
+      ]),
+      {
+        spec,
+        wrapStaging: (store) => ({
+          ...store,
+          write: async (key, body) => {
+            if (!key.startsWith('keys/')) return store.write(key, body);
+            open++;
+            try {
+              // One key run fails at once, the other is written slowly: a unit that gave up at the
+              // first failure would leave that write running.
+              if (key.endsWith('bookings.keys')) throw new Error('quota exceeded');
+              await new Promise((resolve) => setTimeout(resolve, 50));
+              return await store.write(key, body);
+            } finally {
+              open--;
+            }
+          },
+        }),
+      },
+    );
+    await expect(run).rejects.toThrow('quota exceeded');
+    expect(open).toBe(0);
+  });
 });
