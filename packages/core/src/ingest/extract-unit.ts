@@ -94,6 +94,12 @@ export interface ExtractUnitContext {
   signal?: AbortSignal;
   /** Called with uncompressed bytes as they are processed, for progress displays. */
   onBytes?: (bytes: number) => void;
+  /**
+   * Called once the archive has been read to its end and every row tokenised: what is left is
+   * writing (the last part's close, the key runs, the quarantine file). A scheduler may start the
+   * next unit on the same thread then.
+   */
+  onDecoded?: () => void;
 }
 
 /**
@@ -333,6 +339,7 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
       },
       { limits: ctx.limits, gzip: !/\.tar$/i.test(archive.key), requireEndMarker: spec.source.requireTarEndMarker, signal: ctx.signal },
     );
+    ctx.onDecoded?.();
     await closing;
     record.compressedBytes = stats.compressedBytes;
     record.uncompressedBytes = stats.uncompressedBytes;

@@ -39,7 +39,7 @@ export type WorkerTask =
 
 /** What a worker posts back. */
 export type WorkerMessage =
-  | { type: 'started'; id: number }
+  | { type: 'decoded'; id: number }
   | { type: 'bytes'; bytes: number }
   | { type: 'log'; level: keyof Logger; message: string; fields?: Record<string, unknown> }
   | { type: 'done'; id: number; result: unknown }
@@ -86,7 +86,6 @@ if (port) {
       return;
     }
     const { task } = message;
-    port.postMessage({ type: 'started', id: task.id });
     void (async () => {
       try {
         const [source, staging, output] = await connectors!;
@@ -107,6 +106,8 @@ if (port) {
           output,
           logger,
           ...(setup!.limits ? { limits: setup!.limits } : {}),
+          // The unit has only writes left: the pool may send the next one (see task-pool.ts).
+          onDecoded: () => port.postMessage({ type: 'decoded', id: task.id }),
           onBytes: (bytes) => {
             // Progress is batched: one message per few MB, not one per chunk.
             pending += bytes;
