@@ -29,17 +29,25 @@ describe('wait-for-sources', () => {
     const manifest = await generateDrop({ profile: 'acme-travel', date: DATE, outDir: join(dir, 'drop'), archives: 2, rowsPerMember: 20 });
     await rename(join(dir, 'drop', '_DONE'), join(dir, '_DONE.later'));
     const out = join(dir, 'out');
-    // The spec polls every minute; the marker arrives after ~1 s, so the run must be polling.
+    // The spec polls every 200 ms; the marker arrives after 3 s, well after the CLI has started
+    // (~0.5 s, more on a loaded machine), so the run must be polling for it.
     const spec = join(dir, 'spec.yaml');
     const text = await readFile(join(repoRoot, 'partners/acme-travel.yaml'), 'utf8');
     await writeFile(spec, text.replace('pollEvery: 1m', 'pollEvery: 200ms').replace('timeout: 2h', 'timeout: 30s'));
-    setTimeout(() => void rename(join(dir, '_DONE.later'), join(dir, 'drop', '_DONE')), 1000);
-    const started = Date.now();
+    let arrived = Number.POSITIVE_INFINITY;
+    setTimeout(() => {
+      arrived = Date.now();
+      void rename(join(dir, '_DONE.later'), join(dir, 'drop', '_DONE'));
+    }, 3000);
     const run = await runCli(['run', spec, '--date', DATE, '--source', join(dir, 'drop'), '--staging', join(dir, 'st'), '--output', out, '--json']);
     expect(run.code).toBe(0);
-    expect(Date.now() - started).toBeGreaterThan(900);
     const summary = await readSummary(out, DATE);
     expect(summary.tables.find((t) => t.table === 'bookings')!.rows).toBe(manifest.tables.bookings!.rows);
-    expect(summary.stages['wait-for-sources']!.duration_sec).toBeGreaterThan(0.5);
+    // The wait ended once the marker was there, not before. The run's clock and ours are the same
+    // machine's; the run's start is taken a little before its wait starts (connectors opened), hence
+    // some slack, far less than the seconds a run that did not wait would be early by.
+    const waited = summary.stages['wait-for-sources']!.duration_sec;
+    expect(waited).toBeGreaterThan(0.5);
+    expect(Date.parse(summary.start_time) + waited * 1000).toBeGreaterThanOrEqual(arrived - 500);
   });
 });
