@@ -36,6 +36,7 @@ describeStorageConnector({
     return localFsConnector(dir, { fsync: false });
   },
   readInto: true,
+  writeChunks: true,
 });
 afterAll(async () => {
   await Promise.all(conformanceRoots.map((dir) => rm(dir, { recursive: true, force: true })));

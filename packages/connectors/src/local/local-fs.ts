@@ -228,6 +228,62 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
   }
 
   /**
+   * Writes `chunks` into the temp file one after another, each in full before the next is asked
+   * for (the `writeChunks` contract), then flushes it to disk when `fsync` is on and closes it.
+   * Errors of `chunks` itself are rethrown unchanged.
+   */
+  async function writeChunksTo(handle: FileHandle, chunks: AsyncIterable<Uint8Array>, target: string): Promise<void> {
+    const fs = async <T>(step: () => Promise<T>): Promise<T> => {
+      try {
+        return await step();
+      } catch (error) {
+        throw toConnectorError(error, 'write', target);
+      }
+    };
+    for await (const chunk of chunks) {
+      for (let done = 0; done < chunk.length; ) done += (await fs(() => handle.write(chunk, done, chunk.length - done))).bytesWritten;
+    }
+    if (fsync) await fs(() => handle.sync());
+    await fs(() => handle.close());
+  }
+
+  /**
+   * Publishes `key` atomically: `fill` writes a new temp file beside the target (and closes it),
+   * which is then renamed over the target. On failure the temp file is removed and the error passed on.
+   */
+  async function publish(key: string, target: string, fill: (handle: FileHandle) => Promise<void>, unused?: () => void): Promise<ObjectInfo> {
+    if (TEMP_NAME.test(basename(target))) {
+      unused?.();
+      throw new ConnectorError('INVALID_KEY', `refusing key ${JSON.stringify(key)}: its name looks like a temp file of this connector`);
+    }
+    let opened: { handle: FileHandle; temp: string };
+    try {
+      opened = await openTemp(target);
+    } catch (error) {
+      unused?.();
+      throw error;
+    }
+    const { handle, temp } = opened;
+    try {
+      await fill(handle);
+      let stats: Stats;
+      try {
+        // The temp name is ours alone; after the rename a concurrent writer may own `target`.
+        stats = await fsStat(temp);
+        await rename(temp, target);
+      } catch (error) {
+        throw toConnectorError(error, 'write', target);
+      }
+      if (fsync) await syncDirectory(dirname(target));
+      return objectInfo(key, stats);
+    } catch (error) {
+      await handle.close().catch(() => undefined); // a no-op when already closed
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
    * `write` with `ifAbsent`: the temp file is hard-linked to the target, which fails when the
    * target exists, so the check and the creation are one step.
    */
@@ -357,34 +413,13 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
     async write(key, body, options = {}) {
       const target = pathOf(key);
       if (options.ifAbsent) return createOnly(key, target, await bodyBytes(body));
-      if (TEMP_NAME.test(basename(target))) {
-        throw new ConnectorError('INVALID_KEY', `refusing key ${JSON.stringify(key)}: its name looks like a temp file of this connector`);
-      }
-      let opened: { handle: FileHandle; temp: string };
-      try {
-        opened = await openTemp(target);
-      } catch (error) {
-        if (body instanceof Readable) body.destroy(); // never consumed: release what it holds
-        throw error;
-      }
-      const { handle, temp } = opened;
-      try {
-        await writeBody(handle, body, target);
-        let stats: Stats;
-        try {
-          // The temp name is ours alone; after the rename a concurrent writer may own `target`.
-          stats = await fsStat(temp);
-          await rename(temp, target);
-        } catch (error) {
-          throw toConnectorError(error, 'write', target);
-        }
-        if (fsync) await syncDirectory(dirname(target));
-        return objectInfo(key, stats);
-      } catch (error) {
-        await handle.close().catch(() => undefined); // a no-op when already closed
-        await rm(temp, { force: true }).catch(() => undefined);
-        throw error;
-      }
+      // A body never consumed (the temp file could not be made) releases what it holds.
+      return publish(key, target, (handle) => writeBody(handle, body, target), () => body instanceof Readable && body.destroy());
+    },
+
+    async writeChunks(key, chunks) {
+      const target = pathOf(key);
+      return publish(key, target, (handle) => writeChunksTo(handle, chunks, target));
     },
 
     async delete(key) {

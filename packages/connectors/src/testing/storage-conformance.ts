@@ -36,6 +36,8 @@ export interface StorageConformanceOptions {
   conditionalWrites?: boolean;
   /** Whether the connector implements the optional `readInto`; its tests run only then. Default false. */
   readInto?: boolean;
+  /** Whether the connector implements the optional `writeChunks`; its tests run only then. Default false. */
+  writeChunks?: boolean;
 }
 
 /** Registers the conformance tests for one connector. */
@@ -144,6 +146,35 @@ export function describeStorageConnector(options: StorageConformanceOptions): vo
       expect(await into(12, 20)).toBe('0:................');
       expect(await into(5, 5)).toBe('0:................');
       expect(await codeOf(store.readInto!('missing/object', { start: 0, end: 1 }, Buffer.alloc(1), 0))).toBe('NOT_FOUND');
+    });
+
+    it.runIf(options.writeChunks === true)('writes chunks as they were when handed over, though the producer refills one buffer', async () => {
+      const store = await open();
+      expect(store.writeChunks).toBeTypeOf('function');
+      const buffer = Buffer.alloc(64 * 1024);
+      async function* refilled(): AsyncGenerator<Uint8Array> {
+        for (let i = 0; i < 40; i++) {
+          buffer.fill(0x41 + (i % 26));
+          yield buffer.subarray(0, 1000 + i * 1500);
+        }
+      }
+      const expected = Buffer.concat(Array.from({ length: 40 }, (_, i) => Buffer.alloc(1000 + i * 1500, 0x41 + (i % 26))));
+      const info = await store.writeChunks!('dir/chunks.bin', refilled());
+      expect(info).toMatchObject({ key: 'dir/chunks.bin', size: expected.length });
+      expect((await bytesOf(await store.read('dir/chunks.bin'))).equals(expected)).toBe(true);
+    });
+
+    it.runIf(options.writeChunks === true)('leaves nothing under the key when the chunks fail, and passes their error on', async () => {
+      const store = await open();
+      await store.write('kept.txt', 'old');
+      async function* failing(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from('new bytes');
+        throw new Error('the producer broke');
+      }
+      await expect(store.writeChunks!('kept.txt', failing())).rejects.toThrow('the producer broke');
+      await expect(store.writeChunks!('fresh.txt', failing())).rejects.toThrow('the producer broke');
+      expect((await bytesOf(await store.read('kept.txt'))).toString()).toBe('old');
+      expect(await store.stat('fresh.txt')).toBeUndefined();
     });
 
     it('rejects reading a missing object with NOT_FOUND, with or without a range', async () => {

@@ -60,6 +60,13 @@ export interface StorageConnector {
    */
   readInto?(key: string, range: ByteRange, target: Uint8Array, offset: number): Promise<number>;
   /**
+   * Optional: writes an object from `chunks`, atomically like `write`, and is done with each chunk
+   * before it asks for the next, so the producer may refill a chunk's memory then. For callers that
+   * copy much data through a few reused buffers, such as the merge; without it they stream fresh
+   * buffers to `write`. A failure of `chunks` itself is rethrown unchanged and leaves nothing under `key`.
+   */
+  writeChunks?(key: string, chunks: AsyncIterable<Uint8Array>): Promise<ObjectInfo>;
+  /**
    * Writes an object atomically: readers see the old object or the whole new one, never a part.
    * A failed or interrupted write leaves nothing under `key`. With `ifAbsent`, see {@link WriteOptions}.
    */

@@ -114,6 +114,38 @@ describe('mergeTable', () => {
     expect((await readBytes(output, 't/merged_t.csv')).equals(Buffer.from(`id,name,channel\n${reprojected}${bigExtra}`))).toBe(true);
   });
 
+  it('writes the same bytes through reused buffers (writeChunks) as through fresh streamed ones', async () => {
+    const { staging, output } = await stores();
+    expect(output.writeChunks).toBeTypeOf('function'); // the local connector takes chunks
+    const rows = (from: number, n: number, fields: (id: string, i: number) => (string | null)[]) =>
+      Array.from({ length: n }, (_, i) => csvLine(fields(String(from + i), i))).join('');
+    const name = (id: string, i: number) => (i % 7 === 0 ? `multi\nline "${id}", é` : `name-${id}-${'x'.repeat(i % 50)}`);
+    // Parts of several 1 MiB reads each, alternating the two buffers in flight: copied, missing a
+    // trailing column, and with columns in another order.
+    const parts = [
+      await stagePart(staging, ['id', 'name', 'channel'], rows(0, 40_000, (id, i) => [id, name(id, i), `c${i % 3}`])),
+      await stagePart(staging, ['id', 'name'], rows(40_000, 40_000, (id, i) => [id, name(id, i)])),
+      await stagePart(staging, ['id', 'name', 'channel'], rows(80_000, 40_000, (id, i) => [id, name(id, i), null])),
+      await stagePart(staging, ['channel', 'id', 'name'], rows(120_000, 40_000, (id, i) => [`d${i % 2}`, id, name(id, i)])),
+      await stagePart(staging, ['id', 'name', 'channel'], rows(160_000, 3, (id) => [id, 'short', 'x'])),
+    ];
+    for (const part of parts.slice(0, 4)) expect(part.bytes).toBeGreaterThan(1024 * 1024);
+    const streamed = (await tempStore('streamed')).store;
+    const { writeChunks: _, ...withoutChunks } = streamed;
+    await mergeTable('t', TABLE, parts, staging, output);
+    await mergeTable('t', TABLE, parts, staging, withoutChunks);
+    const viaChunks = await readBytes(output, 't/merged_t.csv');
+    expect(viaChunks.equals(await readBytes(streamed, 't/merged_t.csv'))).toBe(true);
+  });
+
+  it('fails clearly when a staged part is shorter than its unit recorded', async () => {
+    const { staging, output } = await stores();
+    const part = await stagePart(staging, ['id', 'name'], '1,a\n2,b\n');
+    await staging.write(part.key, 'id,name\n1,a\n');
+    await expect(mergeTable('t', TABLE, [{ ...part }], staging, output)).rejects.toThrow(`the staged part ${part.key} ends after 12 bytes, but its unit wrote 16`);
+    expect(await listKeys(output)).toEqual([]);
+  });
+
   it('sums the parts\' metrics over the union, counting absent columns as nulls', async () => {
     const { staging, output } = await stores();
     const sample = { column: 'id', value: 'x', location: 'a.tar.gz:t_1.csv:2' };

@@ -24,6 +24,10 @@ export function unionColumns(table: TableSpec, parts: readonly ExtractedPart[]):
   return columns;
 }
 
+const LF = 0x0a;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
 const sameColumns = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
 
 /** What merging a table produced. */
@@ -36,26 +40,48 @@ export interface MergedTable {
   reprojectedParts: number;
 }
 
-async function* partBytes(staging: StorageConnector, part: ExtractedPart, columns: readonly string[]): AsyncGenerator<Buffer> {
-  const stream = await staging.read(part.key);
-  if (sameColumns(part.columns, columns)) {
-    let headerDone = false;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (headerDone) {
-        yield chunk;
-        continue;
-      }
-      const eol = chunk.indexOf(0x0a);
-      if (eol === -1) continue; // canonical headers are short; a chunk without LF is all header
-      headerDone = true;
-      if (eol + 1 < chunk.length) yield chunk.subarray(eol + 1);
+/**
+ * A part's bytes read through `buffer`, one range at a time (`readInto`): each chunk is a view of
+ * `buffer`, so the caller must be done with it before asking for the next.
+ */
+async function* reusedChunks(staging: StorageConnector, part: ExtractedPart, buffer: Buffer): AsyncGenerator<Buffer> {
+  for (let at = 0; at < part.bytes; ) {
+    const n = await staging.readInto!(part.key, { start: at, end: Math.min(part.bytes, at + buffer.length) }, buffer, 0);
+    if (n === 0) throw new Error(`the staged part ${part.key} ends after ${at} bytes, but its unit wrote ${part.bytes}: run the day again with --force`);
+    at += n;
+    yield buffer.subarray(0, n);
+  }
+}
+
+/** The chunks after the first line (a part's header). */
+async function* afterHeader(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let headerDone = false;
+  for await (const chunk of chunks) {
+    if (headerDone) {
+      yield chunk;
+      continue;
     }
+    const eol = chunk.indexOf(LF);
+    if (eol === -1) continue; // canonical headers are short; a chunk without LF is all header
+    headerDone = true;
+    if (eol + 1 < chunk.length) yield chunk.subarray(eol + 1);
+  }
+}
+
+/**
+ * A part's rows in the union's columns. With `buffer`, the part is read through it and the chunks
+ * yielded may be views of reused memory (for an output that takes them by `writeChunks`).
+ */
+async function* partBytes(staging: StorageConnector, part: ExtractedPart, columns: readonly string[], buffer?: Buffer): AsyncGenerator<Buffer> {
+  const chunks = buffer ? reusedChunks(staging, part, buffer) : ((await staging.read(part.key)) as AsyncIterable<Buffer>);
+  if (sameColumns(part.columns, columns)) {
+    yield* afterHeader(chunks);
     return;
   }
   if (part.columns.every((c, i) => c === columns[i])) {
     // The part lacks only trailing columns (the usual drift: new columns appended): add empty
     // fields before each row's line break, found by tracking quotes, without splitting rows.
-    yield* appendEmptyFields(stream as AsyncIterable<Buffer>, columns.length - part.columns.length);
+    yield* appendEmptyFields(chunks, columns.length - part.columns.length, buffer === undefined);
     return;
   }
   const positions = columns.map((column) => part.columns.indexOf(column));
@@ -68,8 +94,8 @@ async function* partBytes(staging: StorageConnector, part: ExtractedPart, column
     }
     out.push(`${positions.map((p) => (p < 0 ? '' : fields[p]!)).join(',')}\n`);
   });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    splitter.write(chunk);
+  for await (const chunk of chunks) {
+    splitter.write(chunk); // it keeps no reference to the chunk (it decodes it to text)
     if (out.length > 0) {
       yield Buffer.from(out.join(''), 'latin1');
       out = [];
@@ -78,9 +104,6 @@ async function* partBytes(staging: StorageConnector, part: ExtractedPart, column
   splitter.end();
 }
 
-const LF = 0x0a;
-const QUOTE = 0x22;
-const COMMA = 0x2c;
 
 /**
  * `out` with room for `needed` bytes, its first `used` kept. Sized by the rows met, not by the
@@ -99,12 +122,13 @@ function grown(out: Buffer, used: number, needed: number, chunkBytes: number): B
  * field, so the parity of quotes seen so far says which side of a quote an LF is on.
  *
  * Rows are found with native searches and copied with one native copy each into a buffer reused
- * from chunk to chunk, grown when a chunk's rows need more (and copied out once per chunk, since
- * the writer may still hold the last one). Slicing each row into its own Buffer and concatenating the pieces took ~1.8x as long (97 MB
- * of the 1 GB drop's bookings parts in memory: 240-300 ms against 145 ms), and this copy was on
- * the merge stage's critical path.
+ * from chunk to chunk, grown when a chunk's rows need more. Unless `fresh` is false (the consumer
+ * is done with each chunk before asking for the next), it is copied out once per chunk, since a
+ * writer may still hold the last one. Slicing each row into its own Buffer and concatenating the
+ * pieces took ~1.8x as long (97 MB of the 1 GB drop's bookings parts in memory: 240-300 ms against
+ * 145 ms), and this copy was on the merge stage's critical path.
  */
-export async function* appendEmptyFields(stream: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
+export async function* appendEmptyFields(stream: AsyncIterable<Buffer>, count: number, fresh = true): AsyncGenerator<Buffer> {
   let inQuotes = false;
   let headerDone = false;
   let out: Buffer = Buffer.allocUnsafe(0);
@@ -145,7 +169,7 @@ export async function* appendEmptyFields(stream: AsyncIterable<Buffer>, count: n
       if (at + end - start > out.length) out = grown(out, at, at + end - start, end - start);
       at += chunk.copy(out, at, start, end);
     }
-    if (at > 0) yield Buffer.from(out.subarray(0, at));
+    if (at > 0) yield fresh ? Buffer.from(out.subarray(0, at)) : out.subarray(0, at);
   }
 }
 
@@ -156,6 +180,9 @@ export async function* appendEmptyFields(stream: AsyncIterable<Buffer>, count: n
  * cancellations, 14 MB, took 0.23-0.42 s to copy).
  */
 const READ_AHEAD_PARTS = 1;
+
+/** Bytes read at a time from a part through a reused buffer (`readInto`). */
+const COPY_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The items of each source in turn, with up to `depth` later sources already started (opened,
@@ -205,13 +232,19 @@ export async function mergeTable(
     if (sameColumns(part.columns, columns)) copiedParts++;
     else reprojectedParts++;
   }
+  // Through reused buffers when the stores allow it (one per part in flight): streaming fresh
+  // buffers, a worker only freed them once tens of MB had piled up, and that was the peak of the
+  // run's memory (1 GB drop: 232-247 MiB at the merge against 226-233 with reused buffers).
+  const reuse = output.writeChunks !== undefined && staging.readInto !== undefined;
+  const buffers = reuse ? Array.from({ length: READ_AHEAD_PARTS + 1 }, () => Buffer.allocUnsafe(COPY_CHUNK_BYTES)) : [];
   async function* body(): AsyncGenerator<Buffer> {
     yield Buffer.from(`${columns.join(',')}\n`);
     yield* inTurn(
-      parts.map((part) => () => partBytes(staging, part, columns)),
+      parts.map((part, i) => () => partBytes(staging, part, columns, reuse ? buffers[i % buffers.length] : undefined)),
       READ_AHEAD_PARTS,
     );
   }
-  const data = await output.write(tableOutputKeys(name).data, Readable.from(body(), { objectMode: false }));
+  const key = tableOutputKeys(name).data;
+  const data = reuse ? await output.writeChunks!(key, body()) : await output.write(key, Readable.from(body(), { objectMode: false }));
   return { columns, metrics, data, copiedParts, reprojectedParts };
 }
