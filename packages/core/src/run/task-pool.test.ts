@@ -1,35 +1,19 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { spec, tarGz } from '../ingest/__fixtures__/kit.js';
+import { describe, expect, it } from 'vitest';
+import { specWith, tarGz, tempStore } from '../ingest/__fixtures__/kit.js';
 // The compiled pool: its worker threads run the compiled task script (`TaskPool.available()`).
 import { TaskPool } from '../../dist/run/task-pool.js';
 
-const SPEC = spec(`apiVersion: partner-ingest/v1
-partner: acme
-source: { uri: "file:///unused/" }
-staging: "file:///unused/"
-output: { uri: "file:///unused/" }
-members: { pattern: "{table}_{batch_id}.csv" }
-tables:
+const SPEC = specWith(`tables:
   bookings:
     primaryKey: [booking_id]
     columns:
       booking_id: { from: BKG_ID }
 `);
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function tempDir(label: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `pi-pool-${label}-`));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = async (label: string) => (await tempStore(`pool-${label}`)).dir;
 
 describe('TaskPool', () => {
   it("starts a worker's next unit while the last one has only writes left", async () => {
