@@ -1,12 +1,12 @@
 export { runExtractUnit } from './extract-unit.js';
 export type { ExtractUnitContext, ExtractUnitRecord, ExtractedPart, SkippedMember } from './extract-unit.js';
 export { mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
-export type { MergedTable } from './merge-table.js';
+export type { CopiedTable, MergedTable, PartRef } from './merge-table.js';
 export { countDuplicates } from './duplicates.js';
 export type { DuplicateCount } from './duplicates.js';
 export { planMemberLayout, newColumnName } from './member-layout.js';
 export type { LayoutProblemCode, LayoutResult, MemberLayout } from './member-layout.js';
-export { emptyMetrics, addMetrics, TYPE_ERROR_SAMPLES } from './part-metrics.js';
+export { emptyMetrics, MetricsTally, TYPE_ERROR_SAMPLES } from './part-metrics.js';
 export type { PartMetrics, TypeErrorSample } from './part-metrics.js';
 export { valueNormaliser } from './values.js';
 export type { ValueNormaliser } from './values.js';

@@ -38,20 +38,65 @@ export function emptyMetrics(columns: readonly string[]): PartMetrics {
   return { rows: 0, malformedRows: 0, bytesIn: 0, nulls: zeros(), typeErrors: zeros(), typeErrorSamples: [], nullKeys: 0 };
 }
 
+/** Whether position `a` comes before `b` (positions compare element by element). */
+function before(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return a.length < b.length;
+}
+
 /**
- * Adds `part` into `total`, over `columns` (the table's union of columns): a column the part does
- * not have counts as null in each of its rows, since the merged table fills it with nulls.
+ * Parts' metrics added up into a table's as the parts come, in any order. What is kept is what the
+ * table's figures need, not the parts' metrics: sums per column name, and per column the samples
+ * that come first in the table's order (so the result does not depend on the order units finish
+ * in). Memory grows with the table's columns, not with its parts.
  */
-export function addMetrics(total: PartMetrics, part: PartMetrics, columns: readonly string[]): void {
-  total.rows += part.rows;
-  total.malformedRows += part.malformedRows;
-  total.bytesIn += part.bytesIn;
-  total.nullKeys += part.nullKeys;
-  for (const column of columns) {
-    total.nulls[column] = (total.nulls[column] ?? 0) + (part.nulls[column] ?? part.rows);
-    total.typeErrors[column] = (total.typeErrors[column] ?? 0) + (part.typeErrors[column] ?? 0);
+export class MetricsTally {
+  private rows = 0;
+  private malformedRows = 0;
+  private bytesIn = 0;
+  private nullKeys = 0;
+  private readonly nulls = new Map<string, number>();
+  /** Rows of the parts that have each column: the other parts' rows are nulls of it. */
+  private readonly rowsWith = new Map<string, number>();
+  private readonly typeErrors = new Map<string, number>();
+  /** Per column, its first samples in the table's order, earliest first. */
+  private readonly samples = new Map<string, { at: number[]; sample: TypeErrorSample }[]>();
+
+  /** Adds one part's metrics; `at` is the part's position in the table's order (e.g. archive, member). */
+  add(part: PartMetrics, at: readonly number[]): void {
+    this.rows += part.rows;
+    this.malformedRows += part.malformedRows;
+    this.bytesIn += part.bytesIn;
+    this.nullKeys += part.nullKeys;
+    for (const [column, nulls] of Object.entries(part.nulls)) {
+      this.nulls.set(column, (this.nulls.get(column) ?? 0) + nulls);
+      this.rowsWith.set(column, (this.rowsWith.get(column) ?? 0) + part.rows);
+    }
+    for (const [column, errors] of Object.entries(part.typeErrors)) this.typeErrors.set(column, (this.typeErrors.get(column) ?? 0) + errors);
+    part.typeErrorSamples.forEach((sample, i) => {
+      const kept = this.samples.get(sample.column) ?? [];
+      this.samples.set(sample.column, kept);
+      const position = [...at, i];
+      if (kept.length === TYPE_ERROR_SAMPLES && !before(position, kept[kept.length - 1]!.at)) return;
+      const slot = kept.findIndex((k) => before(position, k.at));
+      kept.splice(slot === -1 ? kept.length : slot, 0, { at: position, sample });
+      if (kept.length > TYPE_ERROR_SAMPLES) kept.pop();
+    });
   }
-  for (const sample of part.typeErrorSamples) {
-    if (total.typeErrorSamples.filter((s) => s.column === sample.column).length < TYPE_ERROR_SAMPLES) total.typeErrorSamples.push(sample);
+
+  /**
+   * The table's metrics over `columns` (its union of columns). A column a part lacks counts as
+   * null in each of the part's rows, since the merged table fills it with nulls.
+   */
+  total(columns: readonly string[]): PartMetrics {
+    const metrics = emptyMetrics(columns);
+    Object.assign(metrics, { rows: this.rows, malformedRows: this.malformedRows, bytesIn: this.bytesIn, nullKeys: this.nullKeys });
+    for (const column of columns) {
+      metrics.nulls[column] = (this.nulls.get(column) ?? 0) + this.rows - (this.rowsWith.get(column) ?? 0);
+      metrics.typeErrors[column] = this.typeErrors.get(column) ?? 0;
+    }
+    const samples = [...this.samples.values()].flat().sort((a, b) => (before(a.at, b.at) ? -1 : 1));
+    metrics.typeErrorSamples = samples.map((s) => s.sample);
+    return metrics;
   }
 }

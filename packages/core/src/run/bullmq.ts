@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto';
 import type { ObjectInfo } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { KeyRunRef } from '../ingest/duplicates.js';
-import type { ExtractedPart, ExtractUnitRecord } from '../ingest/extract-unit.js';
+import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
+import type { PartRef } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
 import type { MergeWorkResult } from './merge-work.js';
 import type { UnitExecutor } from './run-plan.js';
@@ -160,9 +161,9 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
         options.onBytes?.(record.uncompressedBytes);
         return record;
       },
-      async merge(table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult> {
-        const [merged, duplicates] = await Promise.all([run({ kind: 'copy', table, parts: [...parts] }, `copy:${table}`), run({ kind: 'count', table, runs: [...runs] }, `count:${table}`)]);
-        return { merged, duplicates } as MergeWorkResult;
+      async merge(table: string, parts: readonly PartRef[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult> {
+        const [copied, duplicates] = await Promise.all([run({ kind: 'copy', table, parts: [...parts] }, `copy:${table}`), run({ kind: 'count', table, runs: [...runs] }, `count:${table}`)]);
+        return { copied, duplicates } as MergeWorkResult;
       },
       async abort(reason: Error): Promise<void> {
         aborted = reason;

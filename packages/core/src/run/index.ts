@@ -6,6 +6,7 @@ export type { ReadySources } from './wait-for-sources.js';
 export { postCheck } from './post-check.js';
 export { runTableStage, schemaDocument } from './table-stage.js';
 export type { TableStageContext } from './table-stage.js';
+export { TableLedger, UnitLedger } from './unit-ledger.js';
 export { archiveGlob } from './archive-glob.js';
 export type { UnitExecutor } from './run-plan.js';
 export type { WorkerSetup } from './task-worker.js';

@@ -6,20 +6,19 @@
 import type { StorageConnector } from '../connectors/connector.js';
 import { countDuplicates } from '../ingest/duplicates.js';
 import type { DuplicateCount, KeyRunRef } from '../ingest/duplicates.js';
-import type { ExtractedPart } from '../ingest/extract-unit.js';
 import { mergeTable } from '../ingest/merge-table.js';
-import type { MergedTable } from '../ingest/merge-table.js';
+import type { CopiedTable, PartRef } from '../ingest/merge-table.js';
 import type { PartnerSpec } from '../spec/schema.js';
 
 /** What merging a table's data produced (plain data: it crosses threads). */
 export interface MergeWorkResult {
-  merged: MergedTable;
+  copied: CopiedTable;
   /** `null` when the table has no primary key. */
   duplicates: DuplicateCount | null;
 }
 
 /** Writes the merged file from `parts`, in their deterministic order. */
-export function copyParts(spec: PartnerSpec, table: string, parts: readonly ExtractedPart[], staging: StorageConnector, output: StorageConnector): Promise<MergedTable> {
+export function copyParts(spec: PartnerSpec, table: string, parts: readonly PartRef[], staging: StorageConnector, output: StorageConnector): Promise<CopiedTable> {
   return mergeTable(table, spec.tables[table]!, parts, staging, output);
 }
 
@@ -32,11 +31,11 @@ export async function countKeys(spec: PartnerSpec, table: string, runs: readonly
 export async function mergeWork(
   spec: PartnerSpec,
   table: string,
-  parts: readonly ExtractedPart[],
+  parts: readonly PartRef[],
   runs: readonly KeyRunRef[],
   staging: StorageConnector,
   output: StorageConnector,
 ): Promise<MergeWorkResult> {
-  const [merged, duplicates] = await Promise.all([copyParts(spec, table, parts, staging, output), countKeys(spec, table, runs, staging)]);
-  return { merged, duplicates };
+  const [copied, duplicates] = await Promise.all([copyParts(spec, table, parts, staging, output), countKeys(spec, table, runs, staging)]);
+  return { copied, duplicates };
 }

@@ -11,9 +11,10 @@ import type { ArchiveLimits } from '../archive/limits.js';
 import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { runExtractUnit, safeKeySegment } from '../ingest/extract-unit.js';
-import type { ExtractedPart, ExtractUnitRecord } from '../ingest/extract-unit.js';
+import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
 import type { KeyRunRef } from '../ingest/duplicates.js';
 import { keyRunBytes } from '../ingest/key-run.js';
+import type { PartRef } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { Plan } from '../plan/plan.js';
@@ -29,6 +30,7 @@ import { postCheck } from './post-check.js';
 import { gather } from './gather.js';
 import { fingerprint, StateStore } from './state-store.js';
 import { runTableStage } from './table-stage.js';
+import { UnitLedger } from './unit-ledger.js';
 import { SourcesNotReadyError, waitForSources } from './wait-for-sources.js';
 
 /** How far a run has got, for progress displays. */
@@ -77,7 +79,7 @@ export interface RunOptions {
 /** Runs the heavy units of a plan: the local thread pool, or a distributed queue. */
 export interface UnitExecutor {
   extract(archive: ObjectInfo, archiveId: string): Promise<ExtractUnitRecord>;
-  merge(table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult>;
+  merge(table: string, parts: readonly PartRef[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult>;
   /** Stops at once; pending units fail with `reason`. */
   abort(reason: Error): Promise<void>;
   /** Releases what it holds once the run is done. */
@@ -123,6 +125,8 @@ async function stagedIntact(staging: StorageConnector, record: ExtractUnitRecord
 }
 
 const seconds = (ms: number) => roundTo(ms / 1000);
+
+const rowsOf = (record: ExtractUnitRecord) => record.parts.reduce((sum, part) => sum + part.metrics.rows, 0);
 
 /** Runs a plan to the end and returns its summary; never throws for bad data, only for bugs. */
 export async function runPlan(options: RunOptions): Promise<RunResult> {
@@ -174,7 +178,8 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     // Records staged by a runtime with another staging layout are redone, not misread.
     const specHash = fingerprint({ spec, stagingLayout: STAGING_LAYOUT });
     const matcher = compileMemberPattern(spec.members.pattern, plan.tables, spec.members.placeholders ?? {});
-    const records: (ExtractUnitRecord | undefined)[] = archives.map(() => undefined);
+    // Records are folded in as units finish, not kept (see `unit-ledger.ts`).
+    const units = new UnitLedger(plan.tables);
     let reused = 0;
     const extractStart = Date.now();
     const setup: WorkerSetup = {
@@ -206,7 +211,8 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         try {
           const previous = options.force ? undefined : await state.get<ExtractState>(stateKey);
           if (previous && previous.specHash === specHash && previous.record.version === archive.version && (await stagedIntact(staging, previous.record))) {
-            records[index] = previous.record;
+            units.add(index, previous.record);
+            progress.rowsDone += rowsOf(previous.record);
             reused++;
             progress.bytesDone += previous.record.uncompressedBytes;
           } else {
@@ -228,7 +234,8 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
                   },
                 });
             await state.put(stateKey, { specHash, record } satisfies ExtractState);
-            records[index] = record;
+            units.add(index, record);
+            progress.rowsDone += rowsOf(record);
             logger.debug('archive extracted', { archive: archive.key, status: record.status, parts: record.parts.length, ms: record.durationMs });
           }
         } catch (error) {
@@ -236,16 +243,14 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
           logger.error('extract failed', { archive: archive.key, error: (error as Error).message });
         }
         progress.archivesDone++;
-        progress.rowsDone += records[index]?.parts.reduce((sum, part) => sum + part.metrics.rows, 0) ?? 0;
         report();
       });
     });
     await cpu.onIdle();
-    const done = records.filter((r): r is ExtractUnitRecord => r !== undefined);
     stages.extract = {
       duration_sec: seconds(Date.now() - extractStart),
       archives: archives.length,
-      extracted: done.length - reused,
+      extracted: units.units - reused,
       reused,
       concurrency,
     };
@@ -268,7 +273,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
                 spec,
                 specHash,
                 table,
-                records: done,
+                units: units.table(table),
                 staging,
                 output,
                 state,
@@ -306,8 +311,8 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     // summary
     progress.stage = 'summary';
     report();
-    const quarantinedArchives = done.filter((r) => r.status === 'quarantined').map((r) => ({ archive: r.archive, code: r.error!.code, reason: r.error!.message }));
-    const unmatched = spec.members.onUnmatched === 'ignore' ? [] : done.flatMap((r) => r.unmatched.map((member) => ({ archive: r.archive, member })));
+    const quarantinedArchives = units.quarantinedArchives();
+    const unmatched = spec.members.onUnmatched === 'ignore' ? [] : units.unmatchedMembers();
     if (unmatched.length > 0 && spec.members.onUnmatched === 'fail') {
       failures.push({ task: 'extract', message: `${unmatched.length} member(s) do not match the member pattern (members.onUnmatched: fail)` });
     }
@@ -333,15 +338,15 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         duration_sec: seconds(ended.getTime() - started.getTime()),
         locations: { source: source.uri, staging: staging.uri, output: output.uri, state: stateConnector.uri },
         stages,
-        archives: { total: archives.length, extracted: done.length - reused, reused, quarantined: quarantinedArchives.length },
+        archives: { total: archives.length, extracted: units.units - reused, reused, quarantined: quarantinedArchives.length },
         input: {
           compressed_mb: roundTo(archives.reduce((sum, a) => sum + a.size, 0) / 1e6),
-          uncompressed_mb: roundTo(done.reduce((sum, r) => sum + r.uncompressedBytes, 0) / 1e6),
+          uncompressed_mb: roundTo(units.uncompressedBytes / 1e6),
         },
-        rows_quarantined: done.reduce((sum, r) => sum + r.quarantinedRows, 0),
-        quarantine_files: done.flatMap((r) => (r.quarantineKey ? [r.quarantineKey] : [])),
+        rows_quarantined: units.quarantinedRows,
+        quarantine_files: units.quarantineFiles(),
         quarantined_archives: quarantinedArchives,
-        quarantined_members: done.flatMap((r) => r.quarantinedMembers.map((m) => ({ archive: r.archive, member: m.member, code: m.code, reason: m.reason }))),
+        quarantined_members: units.quarantinedMembers(),
         unmatched_members: unmatched,
         tables,
         hints: bottleneckHints(spec, tables),

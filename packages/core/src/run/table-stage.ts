@@ -5,9 +5,8 @@
  */
 import type { StorageConnector } from '../connectors/connector.js';
 import type { DuplicateCount, KeyRunRef } from '../ingest/duplicates.js';
-import type { ExtractedPart, ExtractUnitRecord } from '../ingest/extract-unit.js';
 import { tableOutputKeys } from '../ingest/merge-table.js';
-import type { MergedTable } from '../ingest/merge-table.js';
+import type { MergedTable, PartRef } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
 import { judgeTable } from '../quality/dqa.js';
 import type { TableSummary } from '../report/summary.js';
@@ -17,6 +16,7 @@ import { mergeWork } from './merge-work.js';
 import type { MergeWorkResult } from './merge-work.js';
 import { fingerprint } from './state-store.js';
 import type { StateStore } from './state-store.js';
+import type { TableLedger } from './unit-ledger.js';
 
 interface MergeState {
   inputsHash: string;
@@ -29,7 +29,8 @@ export interface TableStageContext {
   spec: PartnerSpec;
   specHash: string;
   table: string;
-  records: readonly ExtractUnitRecord[];
+  /** What the day's extract units gave the table. */
+  units: TableLedger;
   staging: StorageConnector;
   output: StorageConnector;
   state: StateStore;
@@ -39,10 +40,8 @@ export interface TableStageContext {
    * Runs the data half of the merge (`run/merge-work.ts`) elsewhere, e.g. on a worker thread; by
    * default it runs here with `staging` and `output`.
    */
-  merge?: (table: string, parts: readonly ExtractedPart[], runs: readonly KeyRunRef[]) => Promise<MergeWorkResult>;
+  merge?: (table: string, parts: readonly PartRef[], runs: readonly KeyRunRef[]) => Promise<MergeWorkResult>;
 }
-
-const uniq = (items: string[]) => [...new Set(items)].sort();
 
 async function outputsIntact(output: StorageConnector, table: string, merged: MergedTable): Promise<boolean> {
   const keys = tableOutputKeys(table);
@@ -65,14 +64,13 @@ export function schemaDocument(spec: PartnerSpec, table: string, merged: MergedT
 /** Runs merge and DQA for one table and returns its summary section. */
 export async function runTableStage(ctx: TableStageContext): Promise<TableSummary> {
   const started = new Date();
-  const { spec, table, records, output } = ctx;
-  const parts = records.filter((r) => r.status === 'ok').flatMap((r) => r.parts.filter((p) => p.table === table));
-  const runs = records.flatMap((r) => (r.keyRuns[table] ? [r.keyRuns[table]] : []));
+  const { spec, table, units, output } = ctx;
+  const parts = units.parts();
+  const runs = units.runs();
   // Part keys and sizes alone do not identify content: a re-sent archive with a value corrected
   // in place stages parts of the same keys and sizes. The versions of the archives the parts come
   // from do, so they are part of the merge's inputs.
-  const sources = records.filter((r) => r.status === 'ok' && (r.keyRuns[table] || r.parts.some((p) => p.table === table))).map((r) => [r.archiveId, r.version]);
-  const inputsHash = fingerprint({ specHash: ctx.specHash, table, parts: parts.map((p) => [p.key, p.bytes]), runs: runs.map((r) => r.key), sources });
+  const inputsHash = fingerprint({ specHash: ctx.specHash, table, ...units.inputs() });
   const stateKey = `merge/${table}.json`;
   const keys = tableOutputKeys(table);
 
@@ -86,7 +84,9 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
   } else {
     // Withdraw the marker first: from here until the new one, readers must not trust this table.
     await output.delete(keys.success);
-    ({ merged, duplicates } = ctx.merge ? await ctx.merge(table, parts, runs) : await mergeWork(spec, table, parts, runs, ctx.staging, output));
+    const work = ctx.merge ? await ctx.merge(table, parts, runs) : await mergeWork(spec, table, parts, runs, ctx.staging, output);
+    merged = { ...work.copied, metrics: units.metrics.total(work.copied.columns) };
+    duplicates = work.duplicates;
     await output.write(keys.schema, schemaDocument(spec, table, merged));
     // Create-only: if another run published this table since the marker was withdrawn above, this
     // one must not clobber it (a retry of this very write is fine: same bytes).
@@ -95,17 +95,14 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
     ctx.logger.info('table merged', { table, rows: merged.metrics.rows, parts: parts.length, reprojected: merged.reprojectedParts });
   }
 
-  const quarantinedMembers = records.flatMap((r) => r.quarantinedMembers.filter((m) => m.table === table)).length;
-  const drifted = parts.filter((p) => p.newColumns.length + p.droppedColumns.length + p.missingColumns.length > 0);
+  const drift = units.columnDrift();
   const figures = {
     columns: merged.columns,
     metrics: merged.metrics,
     files: parts.length,
-    quarantinedMembers,
-    driftedMembers: drifted.length,
-    newColumns: uniq(drifted.flatMap((p) => p.newColumns)),
-    droppedColumns: uniq(drifted.flatMap((p) => p.droppedColumns)),
-    missingColumns: uniq(drifted.flatMap((p) => p.missingColumns)),
+    quarantinedMembers: units.quarantinedMembers,
+    driftedMembers: units.driftedMembers,
+    ...drift,
     ...(duplicates ? { duplicateKeys: duplicates.duplicates } : {}),
   };
   const verdict = judgeTable(spec, table, figures);
@@ -129,7 +126,7 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
     type_errors: merged.metrics.typeErrors,
     duplicate_keys: duplicates ? duplicates.duplicates : null,
     malformed_rows: merged.metrics.malformedRows,
-    quarantined_members: quarantinedMembers,
+    quarantined_members: units.quarantinedMembers,
     output: { key: keys.data, bytes: merged.data.size },
     reused: previous !== undefined,
     checks: verdict.checks,

@@ -12,7 +12,7 @@ import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { KeyRunRef } from '../ingest/duplicates.js';
 import { runExtractUnit } from '../ingest/extract-unit.js';
-import type { ExtractedPart } from '../ingest/extract-unit.js';
+import type { PartRef } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
 import type { ArchiveLimits } from '../archive/limits.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
@@ -34,7 +34,7 @@ export interface WorkerSetup {
 /** One task: an extract unit, or one of the two data halves of a table's merge (see `merge-work.ts`). */
 export type WorkerTask =
   | { id: number; kind: 'extract'; archive: ObjectInfo; archiveId: string }
-  | { id: number; kind: 'copy'; table: string; parts: ExtractedPart[] }
+  | { id: number; kind: 'copy'; table: string; parts: PartRef[] }
   | { id: number; kind: 'count'; table: string; runs: KeyRunRef[] };
 
 /** What a worker posts back. */
