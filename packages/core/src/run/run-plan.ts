@@ -204,7 +204,10 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     const cpu = new PQueue({ concurrency: pool ? 2 * concurrency : concurrency });
     const abortPool = () => void pool?.abort(new Error('the run was aborted'));
     options.signal?.addEventListener('abort', abortPool, { once: true });
-    archives.forEach((archive, index) => {
+    for (const [index, archive] of archives.entries()) {
+      // Units are queued as others start, not all up front: each queued unit holds a closure and
+      // promises until its turn, and a day of thousands of archives held thousands of them.
+      await cpu.onSizeLessThan(cpu.concurrency);
       void cpu.add(async () => {
         const id = archiveId(archive.key);
         const stateKey = `extract/${id}.json`;
@@ -245,7 +248,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         progress.archivesDone++;
         report();
       });
-    });
+    }
     await cpu.onIdle();
     stages.extract = {
       duration_sec: seconds(Date.now() - extractStart),
