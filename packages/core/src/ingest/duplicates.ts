@@ -16,7 +16,6 @@
  * reads (CPU profiles of the CLI run, node 20, 2-vCPU VM).
  */
 import { Readable } from 'node:stream';
-import PQueue from 'p-queue';
 import type { ByteRange, StorageConnector } from '../connectors/connector.js';
 import { DigestSet } from './digest-set.js';
 import { decodeKeyRunHeader, digestsOf, KEY_DIGEST_BYTES, KEY_RUN_BUCKETS, KEY_RUN_HEADER_BYTES, keyRunPieces, LITTLE_ENDIAN } from './key-run.js';
@@ -70,9 +69,29 @@ export interface DuplicateCountOptions {
 /** A byte range of a staged object holding sorted little-endian digests. */
 type DigestRange = ByteRange & { key: string };
 
-/** `task` over every item, {@link READS_IN_FLIGHT} at a time; the results in the items' order. */
-function readAll<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
-  return new PQueue({ concurrency: READS_IN_FLIGHT }).addAll(items.map((item) => () => task(item)));
+/**
+ * `task` over every item, {@link READS_IN_FLIGHT} at a time; the results in the items' order. Each
+ * item's task starts as an earlier one finishes: queued up front (a p-queue of every item), a
+ * day's thousands of runs each held a closure and promises until their turn, long enough for V8
+ * to promote them, and a worker's heap grew with the number of runs.
+ */
+async function readAll<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await task(items[i]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, items.length) }, lane));
+  return results;
 }
 
 /**
