@@ -112,7 +112,7 @@ async function readRangeInto(staging: StorageConnector, range: DigestRange, targ
     }
   }
   if (filled !== wanted) {
-    throw new Error(`key run ${range.key} is not what its header says: bytes ${range.start}-${range.end} gave ${filled}, expected ${wanted}`);
+    throw new Error(`key run ${range.key} is cut short or is not what its header and record say: bytes ${range.start}-${range.end} gave ${filled}, expected ${wanted}`);
   }
 }
 
@@ -376,10 +376,11 @@ async function countSlice(staging: StorageConnector, runs: readonly RunLayout[],
 /**
  * One compaction round: consecutive runs are grouped up to `perSlice` digests, and each group of
  * two or more is read whole, sorted and staged as one run under `prefix`. Fewer, bigger runs mean
- * fewer ranged reads per slice (runs x slices); every digest is read and written once more.
+ * fewer ranged reads per slice (runs x slices); every digest is read and written once more. A run
+ * read whole is its digests after the header, so only the runs' sizes are needed, not their headers.
  */
-async function compact(staging: StorageConnector, runs: readonly RunLayout[], perSlice: number, slab: ArrayBuffer, prefix: string, temporary: string[]): Promise<RunLayout[]> {
-  const out: RunLayout[] = [];
+async function compact(staging: StorageConnector, runs: readonly KeyRunRef[], perSlice: number, slab: ArrayBuffer, prefix: string, temporary: string[]): Promise<KeyRunRef[]> {
+  const out: KeyRunRef[] = [];
   for (let g = 0, i = 0; i < runs.length; g++) {
     let j = i;
     let size = 0;
@@ -387,11 +388,16 @@ async function compact(staging: StorageConnector, runs: readonly RunLayout[], pe
     if (j - i === 1) {
       out.push(runs[i]!);
     } else {
-      const [header, digests] = keyRunPieces(await readSorted(staging, runs.slice(i, j), 0, KEY_RUN_BUCKETS, slab, size));
+      const bytes = new Uint8Array(slab, 0, size * KEY_DIGEST_BYTES);
+      const reads: { range: DigestRange; at: number }[] = [];
+      for (let k = i, at = 0; k < j; at += runs[k]!.count * KEY_DIGEST_BYTES, k++) {
+        reads.push({ range: { key: runs[k]!.key, start: KEY_RUN_HEADER_BYTES, end: KEY_RUN_HEADER_BYTES + runs[k]!.count * KEY_DIGEST_BYTES }, at });
+      }
+      await readAll(reads, ({ range, at }) => readRangeInto(staging, range, bytes, at));
       const key = `${prefix}-${g}.keys`;
       temporary.push(key);
-      await staging.write(key, Readable.from([header, digests], { objectMode: false }));
-      out.push({ key, count: size, starts: bucketStarts(decodeKeyRunHeader(header)) });
+      await staging.write(key, Readable.from(keyRunPieces(digestsOf(bytes).sort()), { objectMode: false }));
+      out.push({ key, count: size });
     }
     i = j;
   }
@@ -417,7 +423,7 @@ export async function countDuplicates(
   const fanIn = options.fanIn ?? DEFAULT_FAN_IN;
   const maxRangeReads = options.maxRangeReads ?? DEFAULT_MAX_RANGE_READS;
   const perSlice = Math.max(1, Math.floor(memoryBytes / KEY_DIGEST_BYTES));
-  let level = await readLayouts(staging, runs.filter((run) => run.count > 0));
+  let level = runs.filter((run) => run.count > 0);
   const keys = level.reduce((n, run) => n + run.count, 0);
   const slab = new ArrayBuffer(Math.min(keys, perSlice) * KEY_DIGEST_BYTES);
   const hashLimit = options.hashLimit ?? DEFAULT_HASH_LIMIT;
@@ -428,19 +434,32 @@ export async function countDuplicates(
   for await (const leftover of staging.list(`${scratch}/`)) temporary.push(leftover.key);
   try {
     await Promise.all(temporary.splice(0).map((key) => staging.delete(key)));
-    let slices = planSlices(level, perSlice);
-    for (let round = 0; level.length * slices.length > maxRangeReads; round++) {
+    // Runs are compacted while runs x slices is over `maxRangeReads`. Until that is known to hold,
+    // only the runs' sizes are needed (slices: at least keys / perSlice): their headers (bucket
+    // starts, 1 KB a run) are read once few runs are left, not for each of a day's thousands.
+    let layouts: RunLayout[] | undefined;
+    let slices: Slice[] = [];
+    for (let round = 0; ; round++) {
+      if (level.length * Math.ceil(keys / perSlice) <= maxRangeReads) {
+        layouts = await readLayouts(staging, level);
+        slices = planSlices(layouts, perSlice);
+        if (layouts.length * slices.length <= maxRangeReads) break;
+      }
       const compacted = await compact(staging, level, perSlice, slab, `${scratch}/compact-${round}`, temporary);
       if (compacted.length === level.length) break; // every run already fills a slice
       level = compacted;
-      slices = planSlices(level, perSlice);
+      layouts = undefined;
+    }
+    if (!layouts) {
+      layouts = await readLayouts(staging, level);
+      slices = planSlices(layouts, perSlice);
     }
     for (const slice of slices) {
       if (slice.merge) {
-        const ranges = level.filter((run) => run.starts[slice.to]! > run.starts[slice.from]!).map((run) => rangeOf(run, slice.from, slice.to));
+        const ranges = layouts.filter((run) => run.starts[slice.to]! > run.starts[slice.from]!).map((run) => rangeOf(run, slice.from, slice.to));
         duplicates += await countByMerging(staging, ranges, slab, `${scratch}/top-${slice.from}`, fanIn, temporary);
       } else {
-        duplicates += await countSlice(staging, level, slice, slab, set, hashLimit);
+        duplicates += await countSlice(staging, layouts, slice, slab, set, hashLimit);
       }
     }
     return { keys, duplicates };
