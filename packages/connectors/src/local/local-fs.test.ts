@@ -10,7 +10,7 @@ import { defaultConnectorRegistry } from '../registry.js';
 import { codeOf, collect } from '../testing/results.js';
 import { describeStorageConnector } from '../testing/storage-conformance.js';
 import { toConnectorError } from './fs-errors.js';
-import { localFs, localFsConnector } from './local-fs.js';
+import { localFs, localFsConnector, SWEPT_DIRECTORIES } from './local-fs.js';
 
 let root: string;
 let fs: StorageConnector;
@@ -438,5 +438,16 @@ describe('temp files of killed writers', () => {
     expect(names).not.toContain('.merged.csv.tmp-99999999-0123456789ab');
     expect(names).toContain(`.merged.csv.tmp-${process.ppid}-0123456789ab`);
     expect(names).toContain('other.csv');
+  });
+
+  it(`are swept again from a directory written to after ${SWEPT_DIRECTORIES} others`, async () => {
+    await fs.write('table/a.csv', 'x\n');
+    const dead = '.merged.csv.tmp-99999999-0123456789ab';
+    await writeFile(join(root, 'table', dead), 'half a file');
+    await fs.write('table/b.csv', 'x\n');
+    expect(await readdir(join(root, 'table'))).toContain(dead); // swept already: not looked at again yet
+    for (let i = 0; i < SWEPT_DIRECTORIES; i++) await fs.write(`other/${i}/x.csv`, 'x\n');
+    await fs.write('table/c.csv', 'x\n');
+    expect(await readdir(join(root, 'table'))).not.toContain(dead);
   });
 });

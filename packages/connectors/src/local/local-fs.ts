@@ -44,6 +44,9 @@ const STAT_BATCH = 32;
 /** `.<base>.tmp-<pid>-<12 hex>`: the in-progress files of `write`, hidden from `list`. */
 const TEMP_NAME = /^\..*\.tmp-\d+-[0-9a-f]{12}$/s;
 
+/** Directories a connector remembers as swept of killed writers' temp files (see `sweepStaleTemps`). */
+export const SWEPT_DIRECTORIES = 256;
+
 /** The temp file name for an object named `base`, unique across processes and concurrent writes. */
 function tempName(base: string): string {
   // Truncated so the temp name stays under the usual 255-byte limit when `base` is near it.
@@ -152,11 +155,15 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
 
   /**
    * Removes temp files that a killed writer left in `dir` (their pid is no longer running). Done
-   * once per directory per connector, on the first write there, so leftovers never pile up.
+   * on the first write in a directory, so leftovers never pile up, and not again while it is among
+   * the last {@link SWEPT_DIRECTORIES} directories swept: every part of a day has a directory of
+   * its own, and remembering them all grew a worker's heap with each archive (~0.5 KB a unit). A
+   * directory swept twice costs a `readdir`.
    */
   const swept = new Set<string>();
   async function sweepStaleTemps(dir: string): Promise<void> {
     if (swept.has(dir)) return;
+    if (swept.size >= SWEPT_DIRECTORIES) swept.delete(swept.values().next().value!);
     swept.add(dir);
     const names = await readdir(dir).catch(() => [] as string[]);
     await Promise.all(
