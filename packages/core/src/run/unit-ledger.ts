@@ -122,11 +122,12 @@ export class UnitLedger {
     for (const member of record.quarantinedMembers) {
       if (member.table) this.tables.get(member.table)!.quarantinedMembers++;
     }
+    const source: [string, string] | undefined = quarantined ? undefined : [record.archiveId, record.version]; // one for all tables
     for (const [name, ledger] of this.tables) {
       const parts = quarantined ? [] : record.parts.filter((p) => p.table === name);
       const run = record.keyRuns[name];
       if (parts.length === 0 && !run) continue;
-      ledger.add(index, parts, run, quarantined ? undefined : [record.archiveId, record.version], this.share);
+      ledger.add(index, parts, run, source, this.share);
     }
   }
 
