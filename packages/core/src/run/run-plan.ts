@@ -253,7 +253,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     stages.extract = {
       duration_sec: seconds(Date.now() - extractStart),
       archives: archives.length,
-      extracted: units.units - reused,
+      extracted: units.finished - reused,
       reused,
       concurrency,
     };
@@ -341,7 +341,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         duration_sec: seconds(ended.getTime() - started.getTime()),
         locations: { source: source.uri, staging: staging.uri, output: output.uri, state: stateConnector.uri },
         stages,
-        archives: { total: archives.length, extracted: units.units - reused, reused, quarantined: quarantinedArchives.length },
+        archives: { total: archives.length, extracted: units.finished - reused, reused, quarantined: quarantinedArchives.length },
         input: {
           compressed_mb: roundTo(archives.reduce((sum, a) => sum + a.size, 0) / 1e6),
           uncompressed_mb: roundTo(units.uncompressedBytes / 1e6),

@@ -97,7 +97,7 @@ describe('UnitLedger', () => {
 
   it("lists what the summary reports per archive in listing order, and the run's totals", () => {
     const ledger = fold([2, 1, 0]);
-    expect(ledger.units).toBe(3);
+    expect(ledger.finished).toBe(3);
     expect(ledger.uncompressedBytes).toBe(3000);
     expect(ledger.quarantinedRows).toBe(2);
     expect(ledger.quarantinedArchives()).toEqual([{ archive: 'a1.tar.gz', code: 'ARCHIVE_TRUNCATED', reason: 'the archive ends mid-member' }]);
