@@ -27,6 +27,10 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs(['--size=100MB', '--runs', '5'])).toEqual({ kind: 'run', options: { size: '100MB', runs: 5, only: [...DEFAULT_CONTENDERS] } });
   });
 
+  it('takes --archives, for the same bytes in that many archives', () => {
+    expect(parseBenchArgs(['--size', '100MB', '--archives', '4000'])).toEqual({ kind: 'run', options: { size: '100MB', runs: 3, only: [...DEFAULT_CONTENDERS], archives: 4000 } });
+  });
+
   it('keeps --only in report order, without duplicates or blanks', () => {
     const parsed = parseBenchArgs(['--only', 'partner-ingest, floor,,floor']);
     expect(parsed).toEqual({ kind: 'run', options: { size: '1GB', runs: 3, only: ['floor', 'partner-ingest'] } });
@@ -38,6 +42,8 @@ describe('parseBenchArgs', () => {
     [['--runs', '0'], '--runs must be a whole number >= 1 (got "0")'],
     [['--runs', '2.5'], '--runs must be a whole number >= 1 (got "2.5")'],
     [['--runs', 'three'], '--runs must be a whole number >= 1 (got "three")'],
+    [['--archives', '0'], '--archives must be a whole number >= 1 (got "0")'],
+    [['--archives', 'many'], '--archives must be a whole number >= 1 (got "many")'],
     [['--only', 'floor,duckdb'], '--only: unknown contender "duckdb"; known: floor, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1, bullmq-1-worker, bullmq-2-workers'],
     [['--only', ','], '--only needs at least one of floor, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1, bullmq-1-worker, bullmq-2-workers'],
   ])('rejects %j with a clear message', (argv, message) => {

@@ -13,6 +13,8 @@ export interface BenchOptions {
   runs: number;
   /** Contenders to measure, always in report order. */
   only: ContenderName[];
+  /** The drop spread over this many archives, instead of the generator's ~6 MB of CSV each. */
+  archives?: number;
 }
 
 export type ParsedArgs = { kind: 'run'; options: BenchOptions } | { kind: 'help' } | { kind: 'error'; message: string };
@@ -20,16 +22,18 @@ export type ParsedArgs = { kind: 'run'; options: BenchOptions } | { kind: 'help'
 export const DEFAULT_SIZE: BenchSize = '1GB';
 export const DEFAULT_RUNS = 3;
 
-export const USAGE = `usage: pnpm bench [--size ${BENCH_SIZES.join('|')}] [--runs N] [--only ${CONTENDER_NAMES.join(',')}]
+export const USAGE = `usage: pnpm bench [--size ${BENCH_SIZES.join('|')}] [--runs N] [--only ${CONTENDER_NAMES.join(',')}] [--archives N]
 
   --size   generated acme-travel drop to measure (uncompressed CSV bytes, 1 MB = 10^6), default ${DEFAULT_SIZE}
   --runs   measured runs per contender, interleaved round-robin, default ${DEFAULT_RUNS}
   --only   comma-separated contenders to measure, default ${DEFAULT_CONTENDERS.join(',')}
            (bullmq-1-worker and bullmq-2-workers need redis-server: partner-ingest on BullMQ
-           workers, one and two, for the scaling figure)`;
+           workers, one and two, for the scaling figure)
+  --archives the same bytes in N archives (a drop of its own, cached apart), to see what grows with
+           the number of archives rather than their size, e.g. --size 100MB --archives 4000`;
 
 export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
-  let values: { size?: string; runs?: string; only?: string; help?: boolean };
+  let values: { size?: string; runs?: string; only?: string; archives?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -37,6 +41,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
         size: { type: 'string' },
         runs: { type: 'string' },
         only: { type: 'string' },
+        archives: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -54,7 +59,11 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   if (typeof runs !== 'number') return runs;
   const only = parseOnlyArg(values.only);
   if (!Array.isArray(only)) return only;
-  return { kind: 'run', options: { size, runs, only } };
+  if (values.archives === undefined) return { kind: 'run', options: { size, runs, only } };
+  if (!/^\d+$/.test(values.archives) || Number(values.archives) < 1) {
+    return { kind: 'error', message: `--archives must be a whole number >= 1 (got ${JSON.stringify(values.archives)})` };
+  }
+  return { kind: 'run', options: { size, runs, only, archives: Number(values.archives) } };
 }
 
 function parseSizeArg(text: string | undefined): BenchSize | { kind: 'error'; message: string } {

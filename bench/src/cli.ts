@@ -13,7 +13,7 @@ import { ensureDrop, type Drop } from './dataset.js';
 import { describeMachine } from './machine.js';
 import { CACHE_ROOT, DUCKDB_MERGE_JS, GENERATOR_CLI_JS, PARTNER_INGEST_BIN_JS, REPO_ROOT, RESULTS_DIR } from './paths.js';
 import { formatReport, type DataInfo } from './report-format.js';
-import { writeResults, type BenchRecord } from './results-file.js';
+import { resultsName, writeResults, type BenchRecord } from './results-file.js';
 import { ContenderFailure, runBench, type BenchEvent } from './run-bench.js';
 import { summarize } from './summary.js';
 import { checkTargets } from './targets.js';
@@ -71,8 +71,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const startedAt = new Date();
-  log(`data: ${PROFILE} ${DATE} --size ${options.size} (generated once, cached under ${rel(CACHE_ROOT)})`);
-  const drop = await ensureDrop(CACHE_ROOT, { profile: PROFILE, date: DATE, size: options.size }, GENERATOR_CLI_JS);
+  const archives = options.archives === undefined ? [] : ['--archives', String(options.archives)];
+  log(`data: ${PROFILE} ${DATE} ${['--size', options.size, ...archives].join(' ')} (generated once, cached under ${rel(CACHE_ROOT)})`);
+  const drop = await ensureDrop(CACHE_ROOT, { profile: PROFILE, date: DATE, size: options.size, ...(archives.length > 0 ? { extraArgs: archives } : {}) }, GENERATOR_CLI_JS);
   log(`data: ${drop.reused ? 'reused' : 'generated'} ${rel(drop.dir)}: ${drop.manifest.archives.length} archives, ${drop.manifest.csvBytes} CSV bytes`);
 
   const jobs = availableParallelism();
@@ -86,7 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const data = dataInfo(drop);
   const summaries = summarize(options.only, runs, drop.manifest.csvBytes);
   const checks = checkTargets(summaries);
-  const markdown = formatReport({ machine, data, runs: options.runs, summaries, checks });
+  const markdown = formatReport({ machine, data, runs: options.runs, summaries, checks, ...(options.archives === undefined ? {} : { archives: options.archives }) });
   const placeholder = { drop, workDir: '<work>', archiveList: '<archives.list>', jobs, specPath };
   const record: BenchRecord = {
     size: options.size,
@@ -110,7 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const complete = DEFAULT_CONTENDERS.every((name) => options.only.includes(name));
   const written = await writeResults(RESULTS_DIR, record, complete ? markdown : null);
   process.stdout.write(`\n${markdown}`);
-  log(`\nwrote ${written.map(rel).join(' and ')}${complete ? '' : ` (a partial run: latest-${options.size}.md is left to complete runs)`}`);
+  log(`\nwrote ${written.map(rel).join(' and ')}${complete ? '' : ` (a partial run: latest-${resultsName(options)}.md is left to complete runs)`}`);
   return 0;
 }
 

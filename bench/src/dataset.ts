@@ -48,7 +48,9 @@ interface CompletionMarker {
 }
 
 export function cacheDirFor(cacheRoot: string, request: DropRequest): string {
-  return join(cacheRoot, `${request.profile}-${request.size}`);
+  // Other generator options make another drop: `--archives 4000` is cached as `...-archives-4000`.
+  const extra = (request.extraArgs ?? []).map((arg) => arg.replace(/^-+/, '').replace(/[^A-Za-z0-9.]+/g, '_'));
+  return join(cacheRoot, [`${request.profile}-${request.size}`, ...extra].join('-'));
 }
 
 /** The generator's command line for a request, writing into `outDir`. */

@@ -88,5 +88,6 @@ describe('report formatting', () => {
         '',
       ].join('\n'),
     );
+    expect(formatReport({ machine, data, runs: 3, summaries, checks: checkTargets(summaries), archives: 4000 }).split('\n')[0]).toBe('# pnpm bench --size 1GB --archives 4000');
   });
 });

@@ -33,6 +33,8 @@ export interface ReportInput {
   runs: number;
   summaries: readonly ContenderSummary[];
   checks: readonly TargetCheck[];
+  /** `--archives`, when the drop was spread over that many archives. */
+  archives?: number;
 }
 
 /** 1234567 -> "1,234,567", independent of the machine's locale. */
@@ -79,7 +81,7 @@ export function formatSummaryTable(summaries: readonly ContenderSummary[]): stri
 
 export function formatReport(input: ReportInput): string {
   return [
-    `# pnpm bench --size ${input.data.size}`,
+    `# pnpm bench --size ${input.data.size}${input.archives === undefined ? '' : ` --archives ${input.archives}`}`,
     '',
     `- machine: ${formatMachine(input.machine)}`,
     `- data: ${formatData(input.data)}`,

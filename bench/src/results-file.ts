@@ -1,5 +1,6 @@
-// Writes a bench's results: results/<size>-<timestamp>.json with every raw run, and
-// results/latest-<size>.md with the report. Both are committed, so results can be compared
+// Writes a bench's results: results/<name>-<timestamp>.json with every raw run, and
+// results/latest-<name>.md with the report, where the name is the size (`1GB`), or the size and
+// the archive count of an `--archives` drop (`100MB-4000-archives`). Both are committed, so results can be compared
 // across changes; the JSON is the record, the markdown the view. A partial run (--only) writes
 // its JSON but leaves latest-<size>.md to the last complete comparison.
 
@@ -31,13 +32,19 @@ export function fileTimestamp(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
 }
 
+/** What a bench's result files are named after: its drop. */
+export function resultsName(options: Pick<BenchOptions, 'size' | 'archives'>): string {
+  return options.archives === undefined ? options.size : `${options.size}-${options.archives}-archives`;
+}
+
 /** Writes the JSON, and the markdown unless it is null; returns the paths written. */
 export async function writeResults(dir: string, record: BenchRecord, markdown: string | null): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const json = join(dir, `${record.size}-${fileTimestamp(new Date(record.startedAt))}.json`);
+  const name = resultsName(record.options);
+  const json = join(dir, `${name}-${fileTimestamp(new Date(record.startedAt))}.json`);
   await writeFile(json, JSON.stringify(record, null, 2) + '\n');
   if (markdown === null) return [json];
-  const md = join(dir, `latest-${record.size}.md`);
+  const md = join(dir, `latest-${name}.md`);
   await writeFile(md, markdown);
   return [json, md];
 }
