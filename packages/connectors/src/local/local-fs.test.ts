@@ -441,6 +441,7 @@ describe('temp files of killed writers', () => {
   });
 
   it(`are swept again from a directory written to after ${SWEPT_DIRECTORIES} others`, async () => {
+    await mkdir(join(root, 'table'), { recursive: true }); // made by someone else: swept on the first write
     await fs.write('table/a.csv', 'x\n');
     const dead = '.merged.csv.tmp-99999999-0123456789ab';
     await writeFile(join(root, 'table', dead), 'half a file');

@@ -158,13 +158,14 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
    * on the first write in a directory, so leftovers never pile up, and not again while it is among
    * the last {@link SWEPT_DIRECTORIES} directories swept: every part of a day has a directory of
    * its own, and remembering them all grew a worker's heap with each archive (~0.5 KB a unit). A
-   * directory swept twice costs a `readdir`.
+   * directory swept twice costs a `readdir`; one the write has just made (`madeNow`) needs none.
    */
   const swept = new Set<string>();
-  async function sweepStaleTemps(dir: string): Promise<void> {
+  async function sweepStaleTemps(dir: string, madeNow: boolean): Promise<void> {
     if (swept.has(dir)) return;
     if (swept.size >= SWEPT_DIRECTORIES) swept.delete(swept.values().next().value!);
     swept.add(dir);
+    if (madeNow) return; // a directory this write made holds no one's leftovers (every part has a new one)
     const names = await readdir(dir).catch(() => [] as string[]);
     await Promise.all(
       names
@@ -187,12 +188,13 @@ export function localFsConnector(root: string, options: LocalFsOptions = {}): St
   async function openTemp(target: string): Promise<{ handle: FileHandle; temp: string }> {
     const dir = dirname(target);
     for (let attempt = 1; ; attempt++) {
+      let made: string | undefined;
       try {
-        await mkdir(dir, { recursive: true });
+        made = await mkdir(dir, { recursive: true });
       } catch (error) {
         throw toConnectorError(error, 'write', target);
       }
-      await sweepStaleTemps(dir);
+      await sweepStaleTemps(dir, made !== undefined);
       const temp = join(dir, tempName(basename(target)));
       try {
         return { handle: await open(temp, 'wx'), temp };
