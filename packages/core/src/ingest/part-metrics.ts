@@ -74,8 +74,8 @@ export class MetricsTally {
     }
     for (const [column, errors] of Object.entries(part.typeErrors)) this.typeErrors.set(column, (this.typeErrors.get(column) ?? 0) + errors);
     part.typeErrorSamples.forEach((sample, i) => {
-      const kept = this.samples.get(sample.column) ?? [];
-      this.samples.set(sample.column, kept);
+      let kept = this.samples.get(sample.column);
+      if (!kept) this.samples.set(sample.column, (kept = []));
       const position = [...at, i];
       if (kept.length === TYPE_ERROR_SAMPLES && !before(position, kept[kept.length - 1]!.at)) return;
       const slot = kept.findIndex((k) => before(position, k.at));
@@ -89,14 +89,14 @@ export class MetricsTally {
    * null in each of the part's rows, since the merged table fills it with nulls.
    */
   total(columns: readonly string[]): PartMetrics {
-    const metrics = emptyMetrics(columns);
-    Object.assign(metrics, { rows: this.rows, malformedRows: this.malformedRows, bytesIn: this.bytesIn, nullKeys: this.nullKeys });
+    const nulls: Record<string, number> = {};
+    const typeErrors: Record<string, number> = {};
     for (const column of columns) {
-      metrics.nulls[column] = (this.nulls.get(column) ?? 0) + this.rows - (this.rowsWith.get(column) ?? 0);
-      metrics.typeErrors[column] = this.typeErrors.get(column) ?? 0;
+      nulls[column] = (this.nulls.get(column) ?? 0) + this.rows - (this.rowsWith.get(column) ?? 0);
+      typeErrors[column] = this.typeErrors.get(column) ?? 0;
     }
     const samples = [...this.samples.values()].flat().sort((a, b) => (before(a.at, b.at) ? -1 : 1));
-    metrics.typeErrorSamples = samples.map((s) => s.sample);
-    return metrics;
+    const { rows, malformedRows, bytesIn, nullKeys } = this;
+    return { rows, malformedRows, bytesIn, nulls, typeErrors, typeErrorSamples: samples.map((s) => s.sample), nullKeys };
   }
 }
