@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StorageConnector } from '../connectors/connector.js';
 import { listKeys, recording, tempStore } from './__fixtures__/kit.js';
 import { countDuplicates } from './duplicates.js';
-import type { KeyRunRef } from './duplicates.js';
+import type { KeyRunRef, KeyRunSource } from './duplicates.js';
 import { KeyDigests } from './key-hash.js';
 import { encodeKeyRun, KEY_RUN_HEADER_BYTES } from './key-run.js';
 
@@ -107,6 +107,35 @@ describe('countDuplicates', () => {
     read.length = 0;
     expect(await countDuplicates(counting, refs, 'keys/_merge/t', { memoryBytes: 8 * 500 })).toEqual(expected);
     expect(read.length).toBe(60 + 60 * 5);
+  });
+
+  it('counts a stream of runs, compacting them as they come rather than holding them all', async () => {
+    const random = prng(11);
+    const { store } = await tempStore('dups');
+    const { runs, all } = keyRuns(60, (r) => (r % 5 === 0 ? 0 : 40), () => `K${Math.floor(random() * 1800)}`);
+    const refs = await stageRuns(store, runs);
+    const keys = refs.reduce((n, r) => n + r.count, 0);
+    const expected = { keys, duplicates: keys - new Set(all).size };
+    const events: string[] = [];
+    const staging = { ...store, write: (key: string, body: Parameters<StorageConnector['write']>[1]) => (events.push(`write ${key}`), store.write(key, body)) };
+    const stream = (): KeyRunSource => ({
+      runs: refs.length,
+      keys,
+      async *[Symbol.asyncIterator]() {
+        for (const ref of refs) {
+          events.push(`run ${ref.key}`);
+          yield ref;
+        }
+      },
+    });
+    expect(await countDuplicates(staging, stream(), 'keys/_merge/t', { memoryBytes: 8 * 500, maxRangeReads: 50 })).toEqual(expected);
+    // Read once, and the first compacted run was written before the last run came.
+    expect(events.filter((e) => e.startsWith('run ')).length).toBe(60);
+    expect(events.indexOf('write keys/_merge/t/compact-0-0.keys')).toBeLessThan(events.indexOf(`run ${refs[59]!.key}`));
+    // Few enough runs to count as they are: the same answer, nothing compacted.
+    events.length = 0;
+    expect(await countDuplicates(staging, stream(), 'keys/_merge/t', { memoryBytes: 8 * 500 })).toEqual(expected);
+    expect(events.filter((e) => e.startsWith('write ')).length).toBe(0);
   });
 
   it('first deletes what an interrupted count left under its scratch prefix', async () => {

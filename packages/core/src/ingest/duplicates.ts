@@ -46,6 +46,17 @@ export interface KeyRunRef {
   count: number;
 }
 
+/**
+ * A table's key runs streamed in order, with their totals up front: a day's runs read from staging
+ * (`merge-manifest.ts`) rather than held, one per archive.
+ */
+export interface KeyRunSource extends AsyncIterable<KeyRunRef> {
+  /** Runs it yields. */
+  runs: number;
+  /** Digests they hold in all. */
+  keys: number;
+}
+
 /** What duplicate detection found for a table. */
 export interface DuplicateCount {
   /** Keys checked (rows with a complete primary key). */
@@ -379,27 +390,59 @@ async function countSlice(staging: StorageConnector, runs: readonly RunLayout[],
  * fewer ranged reads per slice (runs x slices); every digest is read and written once more. A run
  * read whole is its digests after the header, so only the runs' sizes are needed, not their headers.
  */
-async function compact(staging: StorageConnector, runs: readonly KeyRunRef[], perSlice: number, slab: ArrayBuffer, prefix: string, temporary: string[]): Promise<KeyRunRef[]> {
+async function compact(
+  staging: StorageConnector,
+  runs: Iterable<KeyRunRef> | AsyncIterable<KeyRunRef>,
+  perSlice: number,
+  slab: ArrayBuffer,
+  prefix: string,
+  temporary: string[],
+): Promise<KeyRunRef[]> {
   const out: KeyRunRef[] = [];
-  for (let g = 0, i = 0; i < runs.length; g++) {
-    let j = i;
-    let size = 0;
-    while (j < runs.length && (j === i || size + runs[j]!.count <= perSlice)) size += runs[j++]!.count;
-    if (j - i === 1) {
-      out.push(runs[i]!);
-    } else {
-      const bytes = new Uint8Array(slab, 0, size * KEY_DIGEST_BYTES);
-      const reads: { range: DigestRange; at: number }[] = [];
-      for (let k = i, at = 0; k < j; at += runs[k]!.count * KEY_DIGEST_BYTES, k++) {
-        reads.push({ range: { key: runs[k]!.key, start: KEY_RUN_HEADER_BYTES, end: KEY_RUN_HEADER_BYTES + runs[k]!.count * KEY_DIGEST_BYTES }, at });
-      }
-      await readAll(reads, ({ range, at }) => readRangeInto(staging, range, bytes, at));
-      const key = `${prefix}-${g}.keys`;
+  const bytes = new Uint8Array(slab);
+  // The group being filled: its first run is read only once a second joins it (a run alone is
+  // kept as it is); from then on each run is read into the slab as it comes, so a group of a
+  // day's thousands of tiny runs is never a list in memory.
+  let first: KeyRunRef | undefined;
+  let members = 0;
+  let size = 0;
+  const inFlight = new Set<Promise<void>>();
+  const readAt = async (run: KeyRunRef, at: number) => {
+    const read: Promise<void> = readRangeInto(staging, { key: run.key, start: KEY_RUN_HEADER_BYTES, end: KEY_RUN_HEADER_BYTES + run.count * KEY_DIGEST_BYTES }, bytes, at).finally(() => inFlight.delete(read));
+    read.catch(() => {}); // awaited below, by a race or by the group's close
+    inFlight.add(read);
+    if (inFlight.size >= READS_IN_FLIGHT) await Promise.race(inFlight);
+  };
+  const close = async () => {
+    if (members === 1) {
+      out.push(first!);
+    } else if (members > 1) {
+      await Promise.all(inFlight);
+      const key = `${prefix}-${out.length}.keys`;
       temporary.push(key);
-      await staging.write(key, Readable.from(keyRunPieces(digestsOf(bytes).sort()), { objectMode: false }));
+      await staging.write(key, Readable.from(keyRunPieces(digestsOf(bytes.subarray(0, size * KEY_DIGEST_BYTES)).sort()), { objectMode: false }));
       out.push({ key, count: size });
     }
-    i = j;
+    first = undefined;
+    members = 0;
+    size = 0;
+  };
+  try {
+    for await (const run of runs) {
+      if (run.count === 0) continue;
+      if (members > 0 && size + run.count > perSlice) await close();
+      if (members === 0) {
+        first = run;
+      } else {
+        if (members === 1) await readAt(first!, 0);
+        await readAt(run, size * KEY_DIGEST_BYTES);
+      }
+      members++;
+      size += run.count;
+    }
+    await close();
+  } finally {
+    await Promise.allSettled(inFlight); // a failed group's other reads, before the slab is reused
   }
   return out;
 }
@@ -415,7 +458,7 @@ async function compact(staging: StorageConnector, runs: readonly KeyRunRef[], pe
  */
 export async function countDuplicates(
   staging: StorageConnector,
-  runs: readonly KeyRunRef[],
+  runs: readonly KeyRunRef[] | KeyRunSource,
   scratch: string,
   options: DuplicateCountOptions = {},
 ): Promise<DuplicateCount> {
@@ -423,8 +466,8 @@ export async function countDuplicates(
   const fanIn = options.fanIn ?? DEFAULT_FAN_IN;
   const maxRangeReads = options.maxRangeReads ?? DEFAULT_MAX_RANGE_READS;
   const perSlice = Math.max(1, Math.floor(memoryBytes / KEY_DIGEST_BYTES));
-  let level = runs.filter((run) => run.count > 0);
-  const keys = level.reduce((n, run) => n + run.count, 0);
+  const source = Array.isArray(runs) ? undefined : (runs as KeyRunSource);
+  const keys = source ? source.keys : (runs as readonly KeyRunRef[]).reduce((n, run) => n + run.count, 0);
   const slab = new ArrayBuffer(Math.min(keys, perSlice) * KEY_DIGEST_BYTES);
   const hashLimit = options.hashLimit ?? DEFAULT_HASH_LIMIT;
   const set = new DigestSet();
@@ -434,12 +477,24 @@ export async function countDuplicates(
   for await (const leftover of staging.list(`${scratch}/`)) temporary.push(leftover.key);
   try {
     await Promise.all(temporary.splice(0).map((key) => staging.delete(key)));
+    // A stream of runs is held only if few enough to count as they are; otherwise the first
+    // compaction round reads it as it comes, and the day's runs are never all in memory at once.
+    let level: KeyRunRef[];
+    let round = 0;
+    if (!source) {
+      level = (runs as readonly KeyRunRef[]).filter((run) => run.count > 0);
+    } else if (source.runs * Math.ceil(keys / perSlice) <= maxRangeReads) {
+      level = [];
+      for await (const run of source) if (run.count > 0) level.push(run);
+    } else {
+      level = await compact(staging, source, perSlice, slab, `${scratch}/compact-${round++}`, temporary);
+    }
     // Runs are compacted while runs x slices is over `maxRangeReads`. Until that is known to hold,
     // only the runs' sizes are needed (slices: at least keys / perSlice): their headers (bucket
     // starts, 1 KB a run) are read once few runs are left, not for each of a day's thousands.
     let layouts: RunLayout[] | undefined;
     let slices: Slice[] = [];
-    for (let round = 0; ; round++) {
+    for (; ; round++) {
       if (level.length * Math.ceil(keys / perSlice) <= maxRangeReads) {
         layouts = await readLayouts(staging, level);
         slices = planSlices(layouts, perSlice);

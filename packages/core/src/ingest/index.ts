@@ -1,9 +1,9 @@
 export { runExtractUnit } from './extract-unit.js';
 export type { ExtractUnitContext, ExtractUnitRecord, ExtractedPart, SkippedMember } from './extract-unit.js';
-export { mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
+export { copyTable, mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
 export type { CopiedTable, MergedTable, PartRef } from './merge-table.js';
 export { countDuplicates } from './duplicates.js';
-export type { DuplicateCount } from './duplicates.js';
+export type { DuplicateCount, KeyRunRef, KeyRunSource } from './duplicates.js';
 export { planMemberLayout, newColumnName } from './member-layout.js';
 export type { LayoutProblemCode, LayoutResult, MemberLayout } from './member-layout.js';
 export { emptyMetrics, MetricsTally, TYPE_ERROR_SAMPLES } from './part-metrics.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StorageConnector } from '../connectors/connector.js';
 import { listKeys, readBytes, readText, specWith, tempStore } from './__fixtures__/kit.js';
 import { csvLine } from './csv-out.js';
-import { appendEmptyFields, inTurn, mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
+import { appendEmptyFields, copyTable, inTurn, mergeTable, tableOutputKeys, unionColumns } from './merge-table.js';
 import type { PartRef } from './merge-table.js';
 import { RawRowSplitter } from './raw-rows.js';
 
@@ -50,6 +50,19 @@ describe('mergeTable', () => {
     expect(await readText(output, 't/merged_t.csv')).toBe(expected);
     expect(merged).toMatchObject({ columns: ['id', 'name'], copiedParts: 4, reprojectedParts: 0, data: { key: 't/merged_t.csv', size: Buffer.byteLength(expected) } });
     expect(await listKeys(output)).toEqual(['t/merged_t.csv']);
+  });
+
+  it('copies parts given as a stream, in the columns given, as it copies them given as a list', async () => {
+    const { staging, output } = await stores();
+    const parts = [await stagePart(staging, ['id', 'name'], '1,a\n'), await stagePart(staging, ['id', 'name', 'channel'], '2,b,web\n')];
+    const listed = await mergeTable('t', TABLE, parts, staging, output);
+    const expected = await readText(output, 't/merged_t.csv');
+    async function* streamed() {
+      yield* parts;
+    }
+    const data = await copyTable('t', listed.columns, streamed(), staging, output);
+    expect(await readText(output, 't/merged_t.csv')).toBe(expected);
+    expect(data).toMatchObject({ key: 't/merged_t.csv', size: listed.data.size });
   });
 
   it('re-projects parts that lack columns of the union or have them in another order', async () => {
@@ -201,6 +214,30 @@ describe('inTurn (parts read ahead)', () => {
     }
     expect(out).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     expect(log.filter((l) => l.startsWith('close')).sort()).toEqual(['close 0', 'close 1', 'close 2', 'close 3', 'close 4']);
+  });
+
+  it('takes its sources from a stream, pulling only as far as it reads ahead, and closes the stream on an early stop', async () => {
+    const log: string[] = [];
+    const list = sources([['a', 'b'], ['c'], ['d'], ['e'], ['f']], log);
+    async function* streamed() {
+      try {
+        for (const [i, source] of list.entries()) {
+          log.push(`pull ${i}`);
+          yield source;
+        }
+      } finally {
+        log.push('stream closed');
+      }
+    }
+    const out: string[] = [];
+    for await (const item of inTurn(streamed(), 1)) {
+      out.push(item);
+      if (item === 'a') expect(log.filter((l) => l.startsWith('pull'))).toEqual(['pull 0', 'pull 1']);
+      if (item === 'c') break;
+    }
+    expect(out).toEqual(['a', 'b', 'c']);
+    expect(log).toContain('stream closed');
+    expect(log.filter((l) => l.startsWith('close')).sort()).toEqual(['close 0', 'close 1', 'close 2']);
   });
 
   it('closes the sources it started when the reader stops early', async () => {

@@ -16,10 +16,9 @@
 import { createHash } from 'node:crypto';
 import type { ObjectInfo } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
-import type { KeyRunRef } from '../ingest/duplicates.js';
 import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
-import type { PartRef } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
+import type { MergeInputs } from './merge-manifest.js';
 import type { MergeWorkResult } from './merge-work.js';
 import type { UnitExecutor } from './run-plan.js';
 import { StateStore } from './state-store.js';
@@ -43,8 +42,6 @@ export interface UnitJob {
   state: string;
   /** The setup's key in the state store (its content's hash is in the name). */
   setupKey: string;
-  /** A copy or count names its inputs (the parts' list, with their figures; the key runs) by this key in the state store. */
-  inputsKey?: string;
   task: PoolTask;
 }
 
@@ -107,7 +104,7 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
     const connection = redisConnection(options.redis);
     const body = JSON.stringify(publishedSetup(setup));
     const setupKey = `executor/setup-${createHash('sha256').update(body).digest('hex').slice(0, 16)}.json`;
-    // The state store carries the setup, the merges' inputs and the units' results.
+    // The state store carries the setup and the units' results.
     const results = await options.connectors.open(options.state, { env: options.env });
     const resultStore = new StateStore(results);
     try {
@@ -121,13 +118,8 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
     const pollMs = options.pollMs ?? 250;
 
     const run = async (task: PoolTask, name: string): Promise<unknown> => {
-      let data: UnitJob = { state: options.state, setupKey, task };
-      if (task.kind !== 'extract') {
-        // The inputs of a merge hold figures and samples of the data: they go through the state store.
-        const inputsKey = `executor/inputs/${setupKey.slice('executor/'.length, -'.json'.length)}-${task.kind}-${task.table}.json`;
-        await resultStore.put(inputsKey, task);
-        data = { state: options.state, setupKey, inputsKey, task: task.kind === 'copy' ? { ...task, parts: [] } : { ...task, runs: [] } };
-      }
+      // A copy or count carries only where its table's manifest is staged (`merge-manifest.ts`).
+      const data: UnitJob = { state: options.state, setupKey, task };
       const job = await queue.add(name, data, {
         attempts: options.attempts ?? 3,
         backoff: { type: 'exponential', delay: options.backoffMs ?? 2000 },
@@ -161,8 +153,8 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
         options.onBytes?.(record.uncompressedBytes);
         return record;
       },
-      async merge(table: string, parts: readonly PartRef[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult> {
-        const [copied, duplicates] = await Promise.all([run({ kind: 'copy', table, parts: [...parts] }, `copy:${table}`), run({ kind: 'count', table, runs: [...runs] }, `count:${table}`)]);
+      async merge(table: string, inputs: MergeInputs): Promise<MergeWorkResult> {
+        const [copied, duplicates] = await Promise.all([run({ kind: 'copy', table, inputs }, `copy:${table}`), run({ kind: 'count', table, inputs }, `count:${table}`)]);
         return { copied, duplicates } as MergeWorkResult;
       },
       async abort(reason: Error): Promise<void> {
@@ -261,13 +253,7 @@ export async function startBullmqWorker(options: BullmqWorkerOptions): Promise<R
       use.active++;
       try {
         const { pool, state } = await poolFor(job.data);
-        let task = job.data.task;
-        if (job.data.inputsKey !== undefined) {
-          const inputs = await state.get<PoolTask>(job.data.inputsKey);
-          if (!inputs) throw new Error(`the unit's inputs ${job.data.inputsKey} are not in ${job.data.state}: is this worker reaching the same storage as the coordinator?`);
-          task = inputs;
-        }
-        const value = await pool.runTask(task);
+        const value = await pool.runTask(job.data.task);
         const resultKey = `executor/results/${job.id}-${job.attemptsMade}.json`;
         await state.put(resultKey, { value });
         options.logger.info('unit done', { unit: job.name });

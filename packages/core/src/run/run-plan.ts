@@ -12,9 +12,7 @@ import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { runExtractUnit, safeKeySegment } from '../ingest/extract-unit.js';
 import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
-import type { KeyRunRef } from '../ingest/duplicates.js';
 import { keyRunBytes } from '../ingest/key-run.js';
-import type { PartRef } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { Plan } from '../plan/plan.js';
@@ -23,6 +21,7 @@ import { bottleneckHints, formatSummaryText, roundTo, summaryKeys } from '../rep
 import type { RunSummary, TableSummary } from '../report/summary.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
+import type { MergeInputs } from './merge-manifest.js';
 import type { MergeWorkResult } from './merge-work.js';
 import { TaskPool } from './task-pool.js';
 import type { WorkerSetup } from './task-worker.js';
@@ -79,7 +78,8 @@ export interface RunOptions {
 /** Runs the heavy units of a plan: the local thread pool, or a distributed queue. */
 export interface UnitExecutor {
   extract(archive: ObjectInfo, archiveId: string): Promise<ExtractUnitRecord>;
-  merge(table: string, parts: readonly PartRef[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult>;
+  /** Copies a table's parts and counts its duplicates, from its manifest in staging. */
+  merge(table: string, inputs: MergeInputs): Promise<MergeWorkResult>;
   /** Stops at once; pending units fail with `reason`. */
   abort(reason: Error): Promise<void>;
   /** Releases what it holds once the run is done. */
@@ -178,8 +178,13 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     // Records staged by a runtime with another staging layout are redone, not misread.
     const specHash = fingerprint({ spec, stagingLayout: STAGING_LAYOUT });
     const matcher = compileMemberPattern(spec.members.pattern, plan.tables, spec.members.placeholders ?? {});
-    // Records are folded in as units finish, not kept (see `unit-ledger.ts`).
-    const units = new UnitLedger(plan.tables);
+    // Records are folded in as units finish, not kept, and what the merges need is staged (see
+    // `unit-ledger.ts`), under a prefix of this run's own: another run of the day may be staging too.
+    const units = new UnitLedger({
+      tables: Object.fromEntries(plan.tables.map((table) => [table, Object.keys(spec.tables[table]!.columns)])),
+      staging,
+      prefix: `manifests/${runId}`,
+    });
     let reused = 0;
     const extractStart = Date.now();
     const setup: WorkerSetup = {
@@ -208,6 +213,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       // Units are queued as others start, not all up front: each queued unit holds a closure and
       // promises until its turn, and a day of thousands of archives held thousands of them.
       await cpu.onSizeLessThan(cpu.concurrency);
+      await units.room();
       void cpu.add(async () => {
         const id = archiveId(archive.key);
         const stateKey = `extract/${id}.json`;
@@ -242,6 +248,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
             logger.debug('archive extracted', { archive: archive.key, status: record.status, parts: record.parts.length, ms: record.durationMs });
           }
         } catch (error) {
+          units.skip(index);
           failures.push({ task: `extract:${archive.key}`, message: (error as Error).message });
           logger.error('extract failed', { archive: archive.key, error: (error as Error).message });
         }
@@ -250,6 +257,14 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       });
     }
     await cpu.onIdle();
+    if (failures.length === 0) {
+      try {
+        await units.close();
+      } catch (error) {
+        failures.push({ task: 'extract', message: (error as Error).message });
+        logger.error('the merge manifests could not be staged', { error: (error as Error).message });
+      }
+    }
     stages.extract = {
       duration_sec: seconds(Date.now() - extractStart),
       archives: archives.length,
@@ -284,9 +299,9 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
                 force: options.force ?? false,
                 ...(pool
                   ? {
-                      merge: async (name, parts, runs) => {
+                      merge: async (name, inputs) => {
                         await party.pass();
-                        return pool!.merge(name, parts, runs);
+                        return pool!.merge(name, inputs);
                       },
                     }
                   : {}),
@@ -304,6 +319,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         ),
       );
       for (const result of results) if (result) tables.push(result);
+      await units.discard();
     } else {
       for (const table of plan.tables) failures.push({ task: `merge:${table}`, message: 'not run: an earlier task failed, so the day is incomplete; re-run once it is fixed' });
     }

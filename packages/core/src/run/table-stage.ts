@@ -4,14 +4,15 @@
  * and `_SUCCESS` last, then judge the figures.
  */
 import type { StorageConnector } from '../connectors/connector.js';
-import type { DuplicateCount, KeyRunRef } from '../ingest/duplicates.js';
+import type { DuplicateCount } from '../ingest/duplicates.js';
 import { tableOutputKeys } from '../ingest/merge-table.js';
-import type { MergedTable, PartRef } from '../ingest/merge-table.js';
+import type { MergedTable } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
 import { judgeTable } from '../quality/dqa.js';
 import type { TableSummary } from '../report/summary.js';
 import { roundTo } from '../report/summary.js';
 import type { PartnerSpec } from '../spec/schema.js';
+import type { MergeInputs } from './merge-manifest.js';
 import { mergeWork } from './merge-work.js';
 import type { MergeWorkResult } from './merge-work.js';
 import { fingerprint } from './state-store.js';
@@ -29,7 +30,7 @@ export interface TableStageContext {
   spec: PartnerSpec;
   specHash: string;
   table: string;
-  /** What the day's extract units gave the table. */
+  /** What the day's extract units gave the table (its ledger closed: the manifest staged). */
   units: TableLedger;
   staging: StorageConnector;
   output: StorageConnector;
@@ -40,7 +41,7 @@ export interface TableStageContext {
    * Runs the data half of the merge (`run/merge-work.ts`) elsewhere, e.g. on a worker thread; by
    * default it runs here with `staging` and `output`.
    */
-  merge?: (table: string, parts: readonly PartRef[], runs: readonly KeyRunRef[]) => Promise<MergeWorkResult>;
+  merge?: (table: string, inputs: MergeInputs) => Promise<MergeWorkResult>;
 }
 
 async function outputsIntact(output: StorageConnector, table: string, merged: MergedTable): Promise<boolean> {
@@ -65,12 +66,11 @@ export function schemaDocument(spec: PartnerSpec, table: string, merged: MergedT
 export async function runTableStage(ctx: TableStageContext): Promise<TableSummary> {
   const started = new Date();
   const { spec, table, units, output } = ctx;
-  const parts = units.parts();
-  const runs = units.runs();
-  // Part keys and sizes alone do not identify content: a re-sent archive with a value corrected
-  // in place stages parts of the same keys and sizes. The versions of the archives the parts come
-  // from do, so they are part of the merge's inputs.
-  const inputsHash = fingerprint({ specHash: ctx.specHash, table, ...units.inputs() });
+  const inputs = units.inputs();
+  // The manifest's digest covers every part's key and size, every key run, and the versions of
+  // the archives they come from: part keys and sizes alone do not identify content, since a
+  // re-sent archive with a value corrected in place stages parts of the same keys and sizes.
+  const inputsHash = fingerprint({ specHash: ctx.specHash, table, manifest: inputs.digest });
   const stateKey = `merge/${table}.json`;
   const keys = tableOutputKeys(table);
 
@@ -84,7 +84,7 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
   } else {
     // Withdraw the marker first: from here until the new one, readers must not trust this table.
     await output.delete(keys.success);
-    const work = ctx.merge ? await ctx.merge(table, parts, runs) : await mergeWork(spec, table, parts, runs, ctx.staging, output);
+    const work = ctx.merge ? await ctx.merge(table, inputs) : await mergeWork(spec, table, inputs, ctx.staging, output);
     merged = { ...work.copied, metrics: units.metrics.total(work.copied.columns) };
     duplicates = work.duplicates;
     await output.write(keys.schema, schemaDocument(spec, table, merged));
@@ -92,14 +92,14 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
     // one must not clobber it (a retry of this very write is fine: same bytes).
     await output.write(keys.success, `${JSON.stringify({ table, rows: merged.metrics.rows, bytes: merged.data.size })}\n`, { ifAbsent: true });
     await ctx.state.put(stateKey, { inputsHash, merged, duplicates } satisfies MergeState);
-    ctx.logger.info('table merged', { table, rows: merged.metrics.rows, parts: parts.length, reprojected: merged.reprojectedParts });
+    ctx.logger.info('table merged', { table, rows: merged.metrics.rows, parts: inputs.parts, reprojected: merged.reprojectedParts });
   }
 
   const drift = units.columnDrift();
   const figures = {
     columns: merged.columns,
     metrics: merged.metrics,
-    files: parts.length,
+    files: inputs.parts,
     quarantinedMembers: units.quarantinedMembers,
     driftedMembers: units.driftedMembers,
     ...drift,
@@ -114,7 +114,7 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
     end_time: ended.toISOString(),
     duration_sec: roundTo((ended.getTime() - started.getTime()) / 1000),
     input_size_mb: roundTo(merged.metrics.bytesIn / 1e6),
-    csv_files: parts.length,
+    csv_files: inputs.parts,
     rows,
     null_ratio: Object.fromEntries(merged.columns.map((c) => [c, rows === 0 ? 0 : roundTo((merged.metrics.nulls[c] ?? 0) / rows, 6)])),
     nulls: Object.fromEntries(merged.columns.map((c) => [c, merged.metrics.nulls[c] ?? 0])),

@@ -12,10 +12,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ObjectInfo } from '../connectors/connector.js';
-import type { KeyRunRef } from '../ingest/duplicates.js';
 import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
-import type { PartRef } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
+import type { MergeInputs } from './merge-manifest.js';
 import type { MergeWorkResult } from './merge-work.js';
 import type { WorkerMessage, WorkerSetup, WorkerTask } from './task-worker.js';
 
@@ -28,8 +27,8 @@ export type PoolTask = Task;
 
 // Estimated worker time of a merge's tasks, in ns: copying runs at ~1.5 ns a byte and counting
 // duplicates at ~50 ns a key here (1 GB drop: 647 MB copied in ~1 s, 10.4 M keys counted in ~0.4-0.7 s).
-const copyCost = (parts: readonly PartRef[]) => 1.5 * parts.reduce((sum, part) => sum + part.bytes, 0);
-const countCost = (runs: readonly KeyRunRef[]) => 50 * runs.reduce((sum, run) => sum + run.count, 0);
+const copyCost = (inputs: MergeInputs) => 1.5 * inputs.bytes;
+const countCost = (inputs: MergeInputs) => 50 * inputs.keys;
 
 /**
  * Units a worker may hold that have only writes left, beside the one it works on. Waiting for those
@@ -165,11 +164,8 @@ export class TaskPool {
    * Tables' tasks run costliest first, so the biggest table does not start last and stand alone
    * on the critical path.
    */
-  async merge(table: string, parts: readonly PartRef[], runs: readonly KeyRunRef[]): Promise<MergeWorkResult> {
-    const [copied, duplicates] = await Promise.all([
-      this.run({ kind: 'copy', table, parts: [...parts] }, copyCost(parts)),
-      this.run({ kind: 'count', table, runs: [...runs] }, countCost(runs)),
-    ]);
+  async merge(table: string, inputs: MergeInputs): Promise<MergeWorkResult> {
+    const [copied, duplicates] = await Promise.all([this.run({ kind: 'copy', table, inputs }, copyCost(inputs)), this.run({ kind: 'count', table, inputs }, countCost(inputs))]);
     return { copied, duplicates } as MergeWorkResult;
   }
 

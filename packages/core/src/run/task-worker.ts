@@ -10,13 +10,12 @@
 import { parentPort } from 'node:worker_threads';
 import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
-import type { KeyRunRef } from '../ingest/duplicates.js';
 import { runExtractUnit } from '../ingest/extract-unit.js';
-import type { PartRef } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
 import type { ArchiveLimits } from '../archive/limits.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
+import type { MergeInputs } from './merge-manifest.js';
 import { copyParts, countKeys } from './merge-work.js';
 import { warmUp } from './warm-up.js';
 
@@ -34,8 +33,8 @@ export interface WorkerSetup {
 /** One task: an extract unit, or one of the two data halves of a table's merge (see `merge-work.ts`). */
 export type WorkerTask =
   | { id: number; kind: 'extract'; archive: ObjectInfo; archiveId: string }
-  | { id: number; kind: 'copy'; table: string; parts: PartRef[] }
-  | { id: number; kind: 'count'; table: string; runs: KeyRunRef[] };
+  | { id: number; kind: 'copy'; table: string; inputs: MergeInputs }
+  | { id: number; kind: 'count'; table: string; inputs: MergeInputs };
 
 /** What a worker posts back. */
 export type WorkerMessage =
@@ -91,7 +90,7 @@ if (port) {
         const [source, staging, output] = await connectors!;
         await warm;
         if (task.kind === 'copy' || task.kind === 'count') {
-          const result = task.kind === 'copy' ? await copyParts(setup!.spec, task.table, task.parts, staging, output) : await countKeys(setup!.spec, task.table, task.runs, staging);
+          const result = task.kind === 'copy' ? await copyParts(task.table, task.inputs, staging, output) : await countKeys(setup!.spec, task.table, task.inputs, staging);
           port.postMessage({ type: 'done', id: task.id, result });
           return;
         }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ExtractedPart, ExtractUnitRecord } from '../ingest/extract-unit.js';
 import { emptyMetrics } from '../ingest/part-metrics.js';
 import type { PartMetrics } from '../ingest/part-metrics.js';
-import { UnitLedger } from './unit-ledger.js';
+import type { StorageConnector } from '../connectors/connector.js';
+import { listKeys, tempStore } from '../ingest/__fixtures__/kit.js';
+import { manifestParts, manifestRuns, SEGMENT_LINES } from './merge-manifest.js';
+import { MAX_OUT_OF_TURN, UnitLedger } from './unit-ledger.js';
 
 function part(table: string, member: number, columns: string[], metrics: Partial<PartMetrics> = {}, drift: Partial<ExtractedPart> = {}): ExtractedPart {
   return {
@@ -57,29 +60,71 @@ const records = [
   }),
 ];
 
-function fold(order: number[]) {
-  const ledger = new UnitLedger(['t', 'u']);
-  for (const i of order) ledger.add(i, structuredClone(records[i]!));
-  return ledger;
+const DECLARED = { t: ['id', 'name'], u: ['k'] };
+
+async function fold(order: number[], from: readonly ExtractUnitRecord[] = records) {
+  const { store } = await tempStore('ledger');
+  const ledger = new UnitLedger({ tables: DECLARED, staging: store, prefix: 'manifests/run-1' });
+  for (const i of order) ledger.add(i, structuredClone(from[i]!));
+  await ledger.close();
+  return { ledger, store };
 }
 
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** `n` archives of one part of table t each, archive i with `i % 3` key digests. */
+const many = (n: number) => Array.from({ length: n }, (_, i) => record(`m${i}.tar.gz`, [part('t', i, i % 7 === 0 ? ['id', 'name', 'extra'] : ['id', 'name'])], { keyRuns: { t: { key: `keys/m${i}/t.keys`, count: i % 3 } } }));
+
+/** The same numbers in a scrambled but fixed order. */
+const scrambled = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919) % n);
+
 describe('UnitLedger', () => {
-  it("keeps each table's parts and key runs in listing order, whatever order the units finish in", () => {
+  it("stages each table's parts and key runs in listing order, whatever order the units finish in", async () => {
+    const digests = new Set<string>();
     for (const order of [[0, 1, 2], [2, 1, 0], [1, 2, 0]]) {
-      const t = fold(order).table('t');
-      expect(t.parts().map((p) => p.key)).toEqual(['parts/t/0.csv', 'parts/t/2.csv', 'parts/t/3.csv']);
-      expect(t.runs().map((r) => r.key)).toEqual(['keys/a0.tar.gz/t.keys', 'keys/a2.tar.gz/t.keys']);
-      expect(t.inputs()).toEqual({
-        parts: [['parts/t/0.csv', 100], ['parts/t/2.csv', 102], ['parts/t/3.csv', 103]],
-        runs: ['keys/a0.tar.gz/t.keys', 'keys/a2.tar.gz/t.keys'],
-        sources: [['a0.tar.gz-id', 'a0.tar.gz-v1'], ['a2.tar.gz-id', 'a2.tar.gz-v1']],
-      });
-      expect(t.files).toBe(3);
+      const { ledger, store } = await fold(order);
+      const inputs = ledger.table('t').inputs();
+      expect(await collect(manifestParts(store, inputs))).toEqual([
+        { key: 'parts/t/0.csv', bytes: 100, columns: ['id', 'name'] },
+        { key: 'parts/t/2.csv', bytes: 102, columns: ['id', 'name'] },
+        { key: 'parts/t/3.csv', bytes: 103, columns: ['id', 'name', 'extra'] },
+      ]);
+      expect(await collect(manifestRuns(store, inputs))).toEqual([
+        { key: 'keys/a0.tar.gz/t.keys', count: 3 },
+        { key: 'keys/a2.tar.gz/t.keys', count: 3 },
+      ]);
+      expect(inputs).toMatchObject({ columns: ['id', 'name', 'extra'], parts: 3, bytes: 305, copiedParts: 1, runs: 2, keys: 6, segments: ['manifests/run-1/t/000000.jsonl'] });
+      digests.add(inputs.digest);
     }
+    expect(digests.size).toBe(1);
   });
 
-  it("adds up a table's figures: metrics over the union, drift, quarantined members", () => {
-    const t = fold([2, 0, 1]).table('t');
+  it('spreads a long day over segments, read back in listing order, with the same digest in any finishing order', async () => {
+    const day = many(2500);
+    const { ledger, store } = await fold(scrambled(2500), day);
+    const inputs = ledger.table('t').inputs();
+    expect(inputs.segments).toHaveLength(Math.ceil(2500 / SEGMENT_LINES));
+    const parts = await collect(manifestParts(store, inputs));
+    expect(parts.map((p) => p.key)).toEqual(day.map((r) => r.parts[0]!.key));
+    const runs = manifestRuns(store, inputs);
+    expect([runs.runs, runs.keys]).toEqual([2500, day.reduce((n, r) => n + r.keyRuns.t!.count, 0)]);
+    expect((await collect(runs)).map((r) => r.key)).toEqual(day.map((r) => r.keyRuns.t!.key));
+    expect(inputs).toMatchObject({ parts: 2500, copiedParts: 358, columns: ['id', 'name', 'extra'] });
+    expect((await fold([...day.keys()], day)).ledger.table('t').inputs().digest).toBe(inputs.digest);
+  });
+
+  it("changes a table's digest when an archive's version changes, even with the same parts", async () => {
+    const before = (await fold([0, 1, 2])).ledger.table('t').inputs().digest;
+    const resent = records.map((r, i) => (i === 2 ? { ...r, version: 'a2.tar.gz-v2' } : r));
+    expect((await fold([0, 1, 2], resent)).ledger.table('t').inputs().digest).not.toBe(before);
+  });
+
+  it("adds up a table's figures: metrics over the union, drift, quarantined members", async () => {
+    const t = (await fold([2, 0, 1])).ledger.table('t');
     expect(t.metrics.total(['id', 'name', 'extra'])).toEqual({
       rows: 8,
       malformedRows: 0,
@@ -92,11 +137,11 @@ describe('UnitLedger', () => {
     expect(t.columnDrift()).toEqual({ newColumns: ['extra'], droppedColumns: [], missingColumns: [] });
     expect(t.driftedMembers).toBe(1);
     expect(t.quarantinedMembers).toBe(1);
-    expect(fold([0, 1, 2]).table('u').metrics.total(['k']).rows).toBe(2);
+    expect((await fold([0, 1, 2])).ledger.table('u').metrics.total(['k']).rows).toBe(2);
   });
 
-  it("lists what the summary reports per archive in listing order, and the run's totals", () => {
-    const ledger = fold([2, 1, 0]);
+  it("lists what the summary reports per archive in listing order, and the run's totals", async () => {
+    const { ledger } = await fold([2, 1, 0]);
     expect(ledger.finished).toBe(3);
     expect(ledger.uncompressedBytes).toBe(3000);
     expect(ledger.quarantinedRows).toBe(2);
@@ -109,14 +154,37 @@ describe('UnitLedger', () => {
     expect(ledger.quarantineFiles()).toEqual(['_quarantine/a0.jsonl']);
   });
 
-  it('keeps one array per distinct column list, not one per part', () => {
-    const [first, second, third] = fold([0, 1, 2]).table('t').parts();
-    expect(first!.columns).toBe(second!.columns);
-    expect(third!.columns).not.toBe(first!.columns);
-    expect(first).toEqual({ key: 'parts/t/0.csv', bytes: 100, columns: ['id', 'name'] });
+  it('holds at most MAX_OUT_OF_TURN archives finished ahead of one still running', async () => {
+    const day = many(MAX_OUT_OF_TURN + 2);
+    const { store } = await tempStore('ledger');
+    const ledger = new UnitLedger({ tables: DECLARED, staging: store, prefix: 'm' });
+    for (let i = 1; i <= MAX_OUT_OF_TURN; i++) ledger.add(i, day[i]!);
+    let roomy = false;
+    const room = ledger.room().then(() => (roomy = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(roomy).toBe(false);
+    ledger.add(0, day[0]!); // the slow one finishes: the turn passes every archive held
+    await room;
+    ledger.skip(MAX_OUT_OF_TURN + 1); // a failed unit passes its turn too
+    await ledger.close();
+    expect(ledger.table('t').inputs().parts).toBe(MAX_OUT_OF_TURN + 1);
   });
 
-  it('refuses a table that is not in the plan', () => {
-    expect(() => fold([]).table('nope')).toThrow('table nope is not in the plan');
+  it('says when a segment could not be staged, and deletes the segments once discarded', async () => {
+    const { store } = await tempStore('ledger');
+    const failing = { ...store, write: async () => Promise.reject(new Error('disk full')) } as StorageConnector;
+    const broken = new UnitLedger({ tables: DECLARED, staging: failing, prefix: 'm' });
+    broken.add(0, records[0]!);
+    await expect(broken.close()).rejects.toThrow(`could not stage the merge manifests in ${store.uri}: disk full`);
+
+    const { ledger } = await fold([0, 1, 2]);
+    const staging = (ledger as unknown as { staging: StorageConnector }).staging;
+    expect(await listKeys(staging, 'manifests/')).toEqual(['manifests/run-1/t/000000.jsonl', 'manifests/run-1/u/000000.jsonl']);
+    await ledger.discard();
+    expect(await listKeys(staging, 'manifests/')).toEqual([]);
+  });
+
+  it('refuses a table that is not in the plan', async () => {
+    expect(() => new UnitLedger({ tables: DECLARED, staging: {} as StorageConnector, prefix: 'm' }).table('nope')).toThrow('table nope is not in the plan');
   });
 });
