@@ -39,6 +39,12 @@ export const DEFAULT_HASH_LIMIT = 1 << 19;
 /** Ranged reads in flight at once. */
 const READS_IN_FLIGHT = 8;
 const BATCH_BYTES = 64 * 1024;
+/**
+ * Whole-run reads a compaction gathers before making them ({@link READS_IN_FLIGHT} at a time): a
+ * bound on what it holds of a stream of runs. Starting each read as its run came, with a race for
+ * a free slot, took 10-15% longer than lanes over a list (3,600 runs: ~315 ms against ~280 ms).
+ */
+const COMPACT_READS_AT_ONCE = 1024;
 
 /** One unit's key run for a table: its staging key and how many digests it holds. */
 export interface KeyRunRef {
@@ -401,23 +407,22 @@ async function compact(
   const out: KeyRunRef[] = [];
   const bytes = new Uint8Array(slab);
   // The group being filled: its first run is read only once a second joins it (a run alone is
-  // kept as it is); from then on each run is read into the slab as it comes, so a group of a
-  // day's thousands of tiny runs is never a list in memory.
+  // kept as it is). Reads are made {@link COMPACT_READS_AT_ONCE} at a time as runs come, so a
+  // group of a day's thousands of tiny runs is never a list in memory.
   let first: KeyRunRef | undefined;
   let members = 0;
   let size = 0;
-  const inFlight = new Set<Promise<void>>();
-  const readAt = async (run: KeyRunRef, at: number) => {
-    const read: Promise<void> = readRangeInto(staging, { key: run.key, start: KEY_RUN_HEADER_BYTES, end: KEY_RUN_HEADER_BYTES + run.count * KEY_DIGEST_BYTES }, bytes, at).finally(() => inFlight.delete(read));
-    read.catch(() => {}); // awaited below, by a race or by the group's close
-    inFlight.add(read);
-    if (inFlight.size >= READS_IN_FLIGHT) await Promise.race(inFlight);
+  let reads: { range: DigestRange; at: number }[] = [];
+  const whole = (run: KeyRunRef, at: number) => ({ range: { key: run.key, start: KEY_RUN_HEADER_BYTES, end: KEY_RUN_HEADER_BYTES + run.count * KEY_DIGEST_BYTES }, at });
+  const read = async () => {
+    await readAll(reads, ({ range, at }) => readRangeInto(staging, range, bytes, at));
+    reads = [];
   };
   const close = async () => {
     if (members === 1) {
       out.push(first!);
     } else if (members > 1) {
-      await Promise.all(inFlight);
+      await read();
       const key = `${prefix}-${out.length}.keys`;
       temporary.push(key);
       await staging.write(key, Readable.from(keyRunPieces(digestsOf(bytes.subarray(0, size * KEY_DIGEST_BYTES)).sort()), { objectMode: false }));
@@ -427,23 +432,20 @@ async function compact(
     members = 0;
     size = 0;
   };
-  try {
-    for await (const run of runs) {
-      if (run.count === 0) continue;
-      if (members > 0 && size + run.count > perSlice) await close();
-      if (members === 0) {
-        first = run;
-      } else {
-        if (members === 1) await readAt(first!, 0);
-        await readAt(run, size * KEY_DIGEST_BYTES);
-      }
-      members++;
-      size += run.count;
+  for await (const run of runs) {
+    if (run.count === 0) continue;
+    if (members > 0 && size + run.count > perSlice) await close();
+    if (members === 0) {
+      first = run;
+    } else {
+      if (members === 1) reads.push(whole(first!, 0));
+      reads.push(whole(run, size * KEY_DIGEST_BYTES));
+      if (reads.length >= COMPACT_READS_AT_ONCE) await read();
     }
-    await close();
-  } finally {
-    await Promise.allSettled(inFlight); // a failed group's other reads, before the slab is reused
+    members++;
+    size += run.count;
   }
+  await close();
   return out;
 }
 

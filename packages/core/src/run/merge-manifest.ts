@@ -134,20 +134,19 @@ export class ManifestBuilder {
   }
 }
 
-/** The lines of the manifest, segment after segment. */
-async function* manifestLines(staging: StorageConnector, inputs: MergeInputs): AsyncGenerator<ManifestLine> {
-  for (const key of inputs.segments) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of (await staging.read(key)) as AsyncIterable<Buffer>) chunks.push(chunk);
-    const lines = Buffer.concat(chunks).toString('utf8').split('\n');
-    for (const line of lines) if (line !== '') yield JSON.parse(line) as ManifestLine;
-  }
+/** One segment's lines. */
+async function readSegment(staging: StorageConnector, key: string): Promise<ManifestLine[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await staging.read(key)) as AsyncIterable<Buffer>) chunks.push(chunk);
+  return JSON.parse(`[${Buffer.concat(chunks).toString('utf8').trimEnd().split('\n').join(',')}]`) as ManifestLine[];
 }
 
 /** The table's parts in the deterministic order (listing order, then member position), read from staging. */
 export async function* manifestParts(staging: StorageConnector, inputs: MergeInputs): AsyncGenerator<PartRef> {
-  for await (const [parts] of manifestLines(staging, inputs)) {
-    for (const [key, bytes, list] of parts) yield { key, bytes, columns: inputs.columnLists[list]! };
+  for (const key of inputs.segments) {
+    for (const [parts] of await readSegment(staging, key)) {
+      for (const [partKey, bytes, list] of parts) yield { key: partKey, bytes, columns: inputs.columnLists[list]! };
+    }
   }
 }
 
@@ -157,7 +156,9 @@ export function manifestRuns(staging: StorageConnector, inputs: MergeInputs): Ke
     runs: inputs.runs,
     keys: inputs.keys,
     async *[Symbol.asyncIterator]() {
-      for await (const [, run] of manifestLines(staging, inputs)) if (run) yield { key: run[0], count: run[1] };
+      for (const key of inputs.segments) {
+        for (const [, run] of await readSegment(staging, key)) if (run) yield { key: run[0], count: run[1] };
+      }
     },
   };
 }
