@@ -47,7 +47,12 @@ export class TableLedger {
   private readonly drift = { newColumns: new Set<string>(), droppedColumns: new Set<string>(), missingColumns: new Set<string>() };
 
   /** @internal */
-  constructor(readonly manifest: ManifestBuilder) {}
+  readonly manifest: ManifestBuilder;
+
+  /** @internal */
+  constructor(manifest: ManifestBuilder) {
+    this.manifest = manifest;
+  }
 
   /** @internal Folds in what archive `index` gave this table; its slot waits for its turn. */
   add(index: number, parts: readonly ExtractedPart[], run: ArchiveSlot['run'], source: ArchiveSlot['source']): void {
