@@ -73,6 +73,8 @@ beforeAll(async () => {
   expect(summary.tables.map((t) => t.table).sort()).toEqual([...TABLES].sort());
   const files = await readPublished(dirs.output, TABLES);
   expect([...files.keys()].sort()).toEqual(TABLES.flatMap(publishedKeys).sort());
+  // The merges' manifests (staging `manifests/<run id>/`) were written, read and deleted.
+  expect(listTree(dirs.staging).filter((p) => p.startsWith('manifests/'))).toEqual([]);
   baseline = { staging: dirs.staging, output: dirs.output, files, durationMs: outcome.durationMs, summary };
 }, 120_000);
 

@@ -319,10 +319,10 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         ),
       );
       for (const result of results) if (result) tables.push(result);
-      await units.discard();
     } else {
       for (const table of plan.tables) failures.push({ task: `merge:${table}`, message: 'not run: an earlier task failed, so the day is incomplete; re-run once it is fixed' });
     }
+    await units.discard(); // the manifests have served their merges (or there were none)
     stages.merge = { duration_sec: seconds(Date.now() - mergeStart), tables: tables.length };
     options.signal?.removeEventListener('abort', abortPool);
     await pool?.close();
