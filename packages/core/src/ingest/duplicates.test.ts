@@ -206,13 +206,19 @@ describe('countDuplicates', () => {
     const refs = await stageRuns(store, runs);
     const expected = { keys: all.length, duplicates: all.length - new Set(all).size };
     expect(expected.duplicates).toBeGreaterThan(0);
-    // In one slice, in many, and with top bytes too big for memory merged as streams; ranges read
-    // with the connector's readInto, and with streams from a connector without it.
+    // In one slice, in many, and with top bytes too big for memory merged as streams, in rounds;
+    // ranges read with the connector's readInto, and with streams from a connector without it.
+    // 140 digests a slice puts ~35 of the 256 top bytes over memory: enough to merge in rounds, few
+    // enough staged files for seconds (at 50 every top byte is over, ~9,000 files, 11-15 s a connector).
     expect(store.readInto).toBeDefined();
-    for (const staging of [store, recording(store)]) {
-      for (const options of [{}, { memoryBytes: 8 * 1000 }, { memoryBytes: 8 * 50, fanIn: 8 }]) {
+    const withReadInto = Object.assign(recording(store), { readInto: store.readInto!.bind(store) });
+    for (const staging of [withReadInto, recording(store)]) {
+      for (const options of [{}, { memoryBytes: 8 * 1000 }, { memoryBytes: 8 * 140, fanIn: 8 }]) {
+        staging.written.length = 0;
         expect(await countDuplicates(staging, refs, 'keys/_merge/t', options)).toEqual(expected);
       }
+      expect(staging.written.some((key) => key.includes('/sorted-'))).toBe(true);
+      expect(staging.written.some((key) => key.includes('/round-'))).toBe(true);
     }
   });
 
