@@ -211,8 +211,7 @@ describe('countDuplicates', () => {
     // 140 digests a slice puts ~35 of the 256 top bytes over memory: enough to merge in rounds, few
     // enough staged files for seconds (at 50 every top byte is over, ~9,000 files, 11-15 s a connector).
     expect(store.readInto).toBeDefined();
-    const withReadInto = Object.assign(recording(store), { readInto: store.readInto!.bind(store) });
-    for (const staging of [withReadInto, recording(store)]) {
+    for (const staging of [recording(store, { readInto: true }), recording(store)]) {
       for (const options of [{}, { memoryBytes: 8 * 1000 }, { memoryBytes: 8 * 140, fanIn: 8 }]) {
         staging.written.length = 0;
         expect(await countDuplicates(staging, refs, 'keys/_merge/t', options)).toEqual(expected);

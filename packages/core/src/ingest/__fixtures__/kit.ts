@@ -74,12 +74,14 @@ export async function put(store: StorageConnector, key: string, bytes: string | 
 
 /**
  * The real connector, with every written and deleted key recorded: for asserting what a task
- * wrote along the way. It delegates everything; nothing is faked.
+ * wrote along the way. It delegates everything; nothing is faked. It has no `readInto` (readers
+ * take the stream path) unless `options.readInto` asks for the store's.
  */
-export function recording(store: StorageConnector): StorageConnector & { written: string[]; deleted: string[] } {
+export function recording(store: StorageConnector, options: { readInto?: boolean } = {}): StorageConnector & { written: string[]; deleted: string[] } {
   const written: string[] = [];
   const deleted: string[] = [];
   return {
+    ...(options.readInto && store.readInto ? { readInto: store.readInto.bind(store) } : {}),
     uri: store.uri,
     written,
     deleted,
