@@ -38,6 +38,17 @@ describeStorageConnector({
   readInto: true,
   writeChunks: true,
 });
+// Durable (the default for outputs): `writeChunks` then writes through `direct-writer.ts`.
+describeStorageConnector({
+  name: 'local filesystem, durable',
+  open: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pi-local-fs-conformance-'));
+    conformanceRoots.push(dir);
+    return localFsConnector(dir);
+  },
+  readInto: true,
+  writeChunks: true,
+});
 afterAll(async () => {
   await Promise.all(conformanceRoots.map((dir) => rm(dir, { recursive: true, force: true })));
 });
