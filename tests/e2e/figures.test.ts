@@ -3,7 +3,6 @@
 // duplicate keys, malformed rows, quarantines. The merged files are re-read with fast-csv, an
 // independent parser, so the outputs themselves are checked, not only the summary.
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseStream } from 'fast-csv';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -133,16 +132,6 @@ describe.each(SCENARIOS)('$name', (scenario) => {
       expect(merged.rows).toBe(expected.rows);
       expect(merged.nulls).toEqual(expected.nulls);
     }
-  });
-
-  it("began every table's copy during extract (a first run of the day), and published that copy", async () => {
-    const log = await readFile(join(output, 'logs', `partner-ingest_${DATE}.jsonl`), 'utf8');
-    const merged = log
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { message: string; table?: string; copiedEarly?: boolean })
-      .filter((entry) => entry.message === 'table merged');
-    expect(merged.map((entry) => [entry.table, entry.copiedEarly]).sort()).toEqual(summary.tables.map((t) => [t.table, true]).sort());
   });
 
   it('counts every quarantined row in the quarantine files', () => {

@@ -189,7 +189,7 @@ describe('a drop that changes after a run', () => {
 describe('a run killed with SIGKILL', () => {
   type Trigger =
     | { kind: 'time'; fraction: number }
-    | { kind: 'file'; where: 'staging' | 'output'; what: string; test: (path: string) => boolean; afterExtract?: true };
+    | { kind: 'file'; where: 'staging' | 'output'; what: string; test: (path: string) => boolean };
   const isTemp = (path: string) => path.includes('.tmp-');
   const triggers: Trigger[] = [
     { kind: 'time', fraction: 0.05 },
@@ -197,9 +197,8 @@ describe('a run killed with SIGKILL', () => {
     { kind: 'time', fraction: 0.5 },
     { kind: 'time', fraction: 0.8 },
     { kind: 'file', where: 'staging', what: 'the first part file appears in staging', test: (p) => p.startsWith('parts/') && p.endsWith('.csv') && !isTemp(p) },
-    // A merged file's copy begins during extract (`early-copy.ts`): this kill falls mid-extract.
     { kind: 'file', where: 'output', what: 'a merged file is being written', test: (p) => /^[a-z]+\/\.merged_[a-z]+\.csv\.tmp-/.test(p) },
-    { kind: 'file', where: 'output', what: 'the first merged file appears in output', test: (p) => /^[a-z]+\/merged_[a-z]+\.csv$/.test(p), afterExtract: true },
+    { kind: 'file', where: 'output', what: 'the first merged file appears in output', test: (p) => /^[a-z]+\/merged_[a-z]+\.csv$/.test(p) },
   ];
   const label = (t: Trigger) => (t.kind === 'time' ? `after ${t.fraction * 100}% of a full run` : `as soon as ${t.what}`);
   /** Temp files left under output/ once each interrupted day was completed, by kill point. */
@@ -259,8 +258,8 @@ describe('a run killed with SIGKILL', () => {
       const { summary } = await runDay(dirs);
       expect(summary.archives.total).toBe(10);
       expect(summary.archives.extracted + summary.archives.reused).toBe(10);
-      if (trigger.kind === 'file' && trigger.afterExtract) {
-        // A merged file is published only once every extract unit has recorded its completion.
+      if (trigger.kind === 'file' && trigger.where === 'output') {
+        // Merging starts only once every extract unit has recorded its completion.
         expect(summary.archives.reused).toBe(10);
       }
       expect(diffFiles(baseline.files, await readPublished(dirs.output, TABLES))).toEqual([]);

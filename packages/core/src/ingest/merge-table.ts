@@ -250,7 +250,6 @@ export async function mergeTable(
 /**
  * Writes the merged table from `parts` in the order given, in `columns` (the parts' union): the
  * streaming half of {@link mergeTable}, for a day's parts read from staging rather than held.
- * `chunkBytes` is the size of each reused read buffer (two of them).
  */
 export async function copyTable(
   name: string,
@@ -258,14 +257,13 @@ export async function copyTable(
   parts: Iterable<PartRef> | AsyncIterable<PartRef>,
   staging: StorageConnector,
   output: StorageConnector,
-  chunkBytes = COPY_CHUNK_BYTES,
 ): Promise<ObjectInfo> {
   // Through reused buffers when the stores allow it (one per part in flight): streaming fresh
   // buffers, a worker only freed them once tens of MB had piled up, and that was the peak of the
   // run's memory (4 GB drop: merge stage 15.9-17.2 s and 254-267 MiB, against 11.8-12.5 s and
   // 233-240 MiB with reused buffers).
   const reuse = output.writeChunks !== undefined && staging.readInto !== undefined;
-  const buffers = reuse ? Array.from({ length: READ_AHEAD_PARTS + 1 }, () => Buffer.allocUnsafe(chunkBytes)) : [];
+  const buffers = reuse ? Array.from({ length: READ_AHEAD_PARTS + 1 }, () => Buffer.allocUnsafe(COPY_CHUNK_BYTES)) : [];
   async function* sources(): AsyncGenerator<() => AsyncGenerator<Buffer>> {
     let i = 0;
     for await (const part of parts) {

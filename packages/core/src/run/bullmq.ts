@@ -19,8 +19,6 @@ import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
 import type { Logger } from '../log/logger.js';
 import type { MergeInputs } from './merge-manifest.js';
-import type { DuplicateCount } from '../ingest/duplicates.js';
-import type { CopiedTable } from '../ingest/merge-table.js';
 import type { MergeWorkResult } from './merge-work.js';
 import type { UnitExecutor } from './run-plan.js';
 import { StateStore } from './state-store.js';
@@ -149,8 +147,6 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
       }
     };
 
-    const copy = async (table: string, inputs: MergeInputs) => (await run({ kind: 'copy', table, inputs }, `copy:${table}`)) as CopiedTable;
-    const count = async (table: string, inputs: MergeInputs) => (await run({ kind: 'count', table, inputs }, `count:${table}`)) as DuplicateCount | null;
     return {
       async extract(archive: ObjectInfo, archiveId: string): Promise<ExtractUnitRecord> {
         const record = (await run({ kind: 'extract', archive, archiveId }, `extract:${archive.key}`)) as ExtractUnitRecord;
@@ -158,11 +154,9 @@ export function bullmqExecutor(options: BullmqExecutorOptions): (setup: WorkerSe
         return record;
       },
       async merge(table: string, inputs: MergeInputs): Promise<MergeWorkResult> {
-        const [copied, duplicates] = await Promise.all([copy(table, inputs), count(table, inputs)]);
-        return { copied, duplicates };
+        const [copied, duplicates] = await Promise.all([run({ kind: 'copy', table, inputs }, `copy:${table}`), run({ kind: 'count', table, inputs }, `count:${table}`)]);
+        return { copied, duplicates } as MergeWorkResult;
       },
-      copy,
-      count,
       async abort(reason: Error): Promise<void> {
         aborted = reason;
         await queue.close();

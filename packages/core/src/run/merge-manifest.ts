@@ -85,11 +85,6 @@ export class ManifestBuilder {
     }
   }
 
-  /** The union of the columns of the parts appended so far, after the spec's. */
-  get union(): readonly string[] {
-    return this.columns;
-  }
-
   /** Lines waiting to be written: when there are `SEGMENT_LINES`, or at the end. */
   get buffered(): number {
     return this.lines.length;

@@ -22,16 +22,13 @@ import type { RunSummary, TableSummary } from '../report/summary.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
 import type { MergeInputs } from './merge-manifest.js';
-import type { DuplicateCount } from '../ingest/duplicates.js';
-import type { CopiedTable } from '../ingest/merge-table.js';
 import type { MergeWorkResult } from './merge-work.js';
 import { TaskPool } from './task-pool.js';
 import type { WorkerSetup } from './task-worker.js';
 import { postCheck } from './post-check.js';
 import { gather } from './gather.js';
 import { fingerprint, StateStore } from './state-store.js';
-import { mergeStateKey, runTableStage } from './table-stage.js';
-import { EarlyCopy } from './early-copy.js';
+import { runTableStage } from './table-stage.js';
 import { UnitLedger } from './unit-ledger.js';
 import { SourcesNotReadyError, waitForSources } from './wait-for-sources.js';
 
@@ -83,9 +80,6 @@ export interface UnitExecutor {
   extract(archive: ObjectInfo, archiveId: string): Promise<ExtractUnitRecord>;
   /** Copies a table's parts and counts its duplicates, from its manifest in staging. */
   merge(table: string, inputs: MergeInputs): Promise<MergeWorkResult>;
-  /** Each half of `merge` alone (when the copy was begun early, see `early-copy.ts`). */
-  copy(table: string, inputs: MergeInputs): Promise<CopiedTable>;
-  count(table: string, inputs: MergeInputs): Promise<DuplicateCount | null>;
   /** Stops at once; pending units fail with `reason`. */
   abort(reason: Error): Promise<void>;
   /** Releases what it holds once the run is done. */
@@ -149,8 +143,6 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
 
   const opened: StorageConnector[] = [];
   let pool: UnitExecutor | undefined;
-  const early = new Map<string, EarlyCopy>();
-  const abandonEarly = (why: string) => Promise.all([...early.values()].map((copy) => copy.abandon(why)));
   const open = async (uri: string, durable = true) => {
     const connector = await options.connectors.open(uri, { ...context, durable });
     opened.push(connector);
@@ -193,17 +185,6 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       staging,
       prefix: `manifests/${runId}`,
     });
-    // merge:<table>'s copy begins during extract on a day not merged before (see `early-copy.ts`);
-    // a re-run, whose merge is likely reused, copies only if it must. Queued executors run the
-    // copy on their own workers: not here.
-    if (!options.executor) {
-      for (const table of plan.tables) {
-        if (!options.force && (await state.get(mergeStateKey(table))) !== undefined) continue;
-        const copy = new EarlyCopy(table, Object.keys(spec.tables[table]!.columns), staging, output, logger);
-        units.table(table).follow(copy);
-        early.set(table, copy);
-      }
-    }
     let reused = 0;
     const extractStart = Date.now();
     const setup: WorkerSetup = {
@@ -316,20 +297,11 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
                 state,
                 logger,
                 force: options.force ?? false,
-                ...(early.has(table) ? { early: early.get(table)! } : {}),
                 ...(pool
                   ? {
                       merge: async (name, inputs) => {
                         await party.pass();
                         return pool!.merge(name, inputs);
-                      },
-                      copy: async (name, inputs) => {
-                        await party.pass();
-                        return pool!.copy(name, inputs);
-                      },
-                      count: async (name, inputs) => {
-                        await party.pass();
-                        return pool!.count(name, inputs);
                       },
                     }
                   : {}),
@@ -350,7 +322,6 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     } else {
       for (const table of plan.tables) failures.push({ task: `merge:${table}`, message: 'not run: an earlier task failed, so the day is incomplete; re-run once it is fixed' });
     }
-    await abandonEarly('the day did not reach its merge'); // no-ops for the copies the merges took
     await units.discard(); // the manifests have served their merges (or there were none)
     stages.merge = { duration_sec: seconds(Date.now() - mergeStart), tables: tables.length };
     options.signal?.removeEventListener('abort', abortPool);
@@ -423,7 +394,6 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     logger.info('run finished', { runId, status: summary.status, tables: tables.length, failures: failures.length });
     return { status: summary.status, exitCode: summary.exit_code === 0 ? 0 : 1, summary, summaryKeys: keys };
   } finally {
-    await abandonEarly('the run stopped');
     await pool?.close();
     await Promise.all(opened.map((connector) => connector.close().catch(() => {})));
   }

@@ -6,15 +6,14 @@
 import type { StorageConnector } from '../connectors/connector.js';
 import type { DuplicateCount } from '../ingest/duplicates.js';
 import { tableOutputKeys } from '../ingest/merge-table.js';
-import type { CopiedTable, MergedTable } from '../ingest/merge-table.js';
+import type { MergedTable } from '../ingest/merge-table.js';
 import type { Logger } from '../log/logger.js';
 import { judgeTable } from '../quality/dqa.js';
 import type { TableSummary } from '../report/summary.js';
 import { roundTo } from '../report/summary.js';
 import type { PartnerSpec } from '../spec/schema.js';
 import type { MergeInputs } from './merge-manifest.js';
-import type { EarlyCopy } from './early-copy.js';
-import { copyParts, countKeys, mergeWork } from './merge-work.js';
+import { mergeWork } from './merge-work.js';
 import type { MergeWorkResult } from './merge-work.js';
 import { fingerprint } from './state-store.js';
 import type { StateStore } from './state-store.js';
@@ -43,25 +42,6 @@ export interface TableStageContext {
    * default it runs here with `staging` and `output`.
    */
   merge?: (table: string, inputs: MergeInputs) => Promise<MergeWorkResult>;
-  /** Its two halves elsewhere, for when the copy was begun early; by default here. */
-  copy?: (table: string, inputs: MergeInputs) => Promise<CopiedTable>;
-  count?: (table: string, inputs: MergeInputs) => Promise<DuplicateCount | null>;
-  /** The table's copy begun during extract (`early-copy.ts`), if the run began one. */
-  early?: EarlyCopy;
-}
-
-/**
- * The data half of the merge. With an early copy, the count runs while the copy writes its last
- * parts; a copy that does not cover the manifest is thrown away and the parts copied again here.
- */
-async function mergeData(ctx: TableStageContext, inputs: MergeInputs): Promise<MergeWorkResult & { copiedEarly: boolean }> {
-  const { spec, table, staging, output, early } = ctx;
-  if (!early) return { ...(await (ctx.merge ? ctx.merge(table, inputs) : mergeWork(spec, table, inputs, staging, output))), copiedEarly: false };
-  const counting = ctx.count ? ctx.count(table, inputs) : countKeys(spec, table, inputs, staging);
-  counting.catch(() => {}); // awaited below, after the copy
-  const begun = await early.finish(inputs);
-  const copied = begun ?? (await (ctx.copy ? ctx.copy(table, inputs) : copyParts(table, inputs, staging, output)));
-  return { copied, duplicates: await counting, copiedEarly: begun !== undefined };
 }
 
 async function outputsIntact(output: StorageConnector, table: string, merged: MergedTable): Promise<boolean> {
@@ -82,9 +62,6 @@ export function schemaDocument(spec: PartnerSpec, table: string, merged: MergedT
   return `${JSON.stringify({ table, columns, primary_key: tableSpec.primaryKey ?? [], rows: merged.metrics.rows }, null, 2)}\n`;
 }
 
-/** Where the state store keeps a table's merge. */
-export const mergeStateKey = (table: string) => `merge/${table}.json`;
-
 /** Runs merge and DQA for one table and returns its summary section. */
 export async function runTableStage(ctx: TableStageContext): Promise<TableSummary> {
   const started = new Date();
@@ -94,7 +71,7 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
   // the archives they come from: part keys and sizes alone do not identify content, since a
   // re-sent archive with a value corrected in place stages parts of the same keys and sizes.
   const inputsHash = fingerprint({ specHash: ctx.specHash, table, manifest: inputs.digest });
-  const stateKey = mergeStateKey(table);
+  const stateKey = `merge/${table}.json`;
   const keys = tableOutputKeys(table);
 
   let previous = ctx.force ? undefined : await ctx.state.get<MergeState>(stateKey);
@@ -103,12 +80,11 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
   let duplicates: DuplicateCount | null;
   if (previous) {
     ({ merged, duplicates } = previous);
-    await ctx.early?.abandon('the merge is reused');
     ctx.logger.info('table unchanged since the last run; reusing its merge', { table });
   } else {
     // Withdraw the marker first: from here until the new one, readers must not trust this table.
     await output.delete(keys.success);
-    const work = await mergeData(ctx, inputs);
+    const work = ctx.merge ? await ctx.merge(table, inputs) : await mergeWork(spec, table, inputs, ctx.staging, output);
     merged = { ...work.copied, metrics: units.metrics.total(work.copied.columns) };
     duplicates = work.duplicates;
     await output.write(keys.schema, schemaDocument(spec, table, merged));
@@ -116,7 +92,7 @@ export async function runTableStage(ctx: TableStageContext): Promise<TableSummar
     // one must not clobber it (a retry of this very write is fine: same bytes).
     await output.write(keys.success, `${JSON.stringify({ table, rows: merged.metrics.rows, bytes: merged.data.size })}\n`, { ifAbsent: true });
     await ctx.state.put(stateKey, { inputsHash, merged, duplicates } satisfies MergeState);
-    ctx.logger.info('table merged', { table, rows: merged.metrics.rows, parts: inputs.parts, reprojected: merged.reprojectedParts, copiedEarly: work.copiedEarly });
+    ctx.logger.info('table merged', { table, rows: merged.metrics.rows, parts: inputs.parts, reprojected: merged.reprojectedParts });
   }
 
   const drift = units.columnDrift();

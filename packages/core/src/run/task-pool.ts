@@ -15,10 +15,6 @@ import type { ObjectInfo } from '../connectors/connector.js';
 import type { ExtractUnitRecord } from '../ingest/extract-unit.js';
 import type { Logger } from '../log/logger.js';
 import type { MergeInputs } from './merge-manifest.js';
-import { DEFAULT_DUPLICATES_MEMORY_BYTES } from '../ingest/duplicates.js';
-import type { DuplicateCount } from '../ingest/duplicates.js';
-import { KEY_DIGEST_BYTES } from '../ingest/key-run.js';
-import type { CopiedTable } from '../ingest/merge-table.js';
 import type { MergeWorkResult } from './merge-work.js';
 import type { WorkerMessage, WorkerSetup, WorkerTask } from './task-worker.js';
 
@@ -33,17 +29,6 @@ export type PoolTask = Task;
 // duplicates at ~50 ns a key here (1 GB drop: 647 MB copied in ~1 s, 10.4 M keys counted in ~0.4-0.7 s).
 const copyCost = (inputs: MergeInputs) => 1.5 * inputs.bytes;
 const countCost = (inputs: MergeInputs) => 50 * inputs.keys;
-
-/**
- * Digest memory the pool's counts may hold at once (a count's slab is its keys' digests, at most
- * the default memory); a count over it runs alone. One count of a full slab raises a run's RSS
- * by ~24 MiB while it runs (1 GB drop: searches', 215 -> 239 MiB). Once the copies begin during
- * extract (`early-copy.ts`), the merge stage starts every table's count at once, and searches'
- * and bookings' together peaked at 244-252 MiB, against 240-247 MiB one after the other (3 runs
- * each; the merge stage took ~0.1 s longer).
- */
-const COUNT_MEMORY_BYTES = 1.5 * DEFAULT_DUPLICATES_MEMORY_BYTES;
-const countMemory = (inputs: MergeInputs) => Math.min(inputs.keys * KEY_DIGEST_BYTES, DEFAULT_DUPLICATES_MEMORY_BYTES);
 
 /**
  * Units a worker may hold that have only writes left, beside the one it works on. Waiting for those
@@ -74,9 +59,6 @@ export class TaskPool {
   /** A dispatch of waiting tasks to idle workers is scheduled (see `acquire`). */
   private dispatching = false;
   private closed: Promise<void> | undefined;
-  /** Digest memory of the counts running, and the counts waiting for some (see COUNT_MEMORY_BYTES). */
-  private counting = 0;
-  private readonly countWaiters: (() => void)[] = [];
 
   constructor(
     size: number,
@@ -183,26 +165,8 @@ export class TaskPool {
    * on the critical path.
    */
   async merge(table: string, inputs: MergeInputs): Promise<MergeWorkResult> {
-    const [copied, duplicates] = await Promise.all([this.copy(table, inputs), this.count(table, inputs)]);
-    return { copied, duplicates };
-  }
-
-  /** Copies one table's parts into its merged file (`merge` without the count). */
-  async copy(table: string, inputs: MergeInputs): Promise<CopiedTable> {
-    return (await this.run({ kind: 'copy', table, inputs }, copyCost(inputs))) as CopiedTable;
-  }
-
-  /** Counts one table's duplicate keys (`merge` without the copy). */
-  async count(table: string, inputs: MergeInputs): Promise<DuplicateCount | null> {
-    const memory = countMemory(inputs);
-    while (this.counting > 0 && this.counting + memory > COUNT_MEMORY_BYTES) await new Promise<void>((resolve) => this.countWaiters.push(resolve));
-    this.counting += memory;
-    try {
-      return (await this.run({ kind: 'count', table, inputs }, countCost(inputs))) as DuplicateCount | null;
-    } finally {
-      this.counting -= memory;
-      for (const wake of this.countWaiters.splice(0)) wake();
-    }
+    const [copied, duplicates] = await Promise.all([this.run({ kind: 'copy', table, inputs }, copyCost(inputs)), this.run({ kind: 'count', table, inputs }, countCost(inputs))]);
+    return { copied, duplicates } as MergeWorkResult;
   }
 
   /** Runs one task as sent (a distributed worker's job): an extract unit, a copy or a count. */

@@ -14,7 +14,6 @@
 import type { StorageConnector } from '../connectors/connector.js';
 import type { ExtractedPart, ExtractUnitRecord, SkippedMember } from '../ingest/extract-unit.js';
 import { MetricsTally } from '../ingest/part-metrics.js';
-import type { EarlyCopy } from './early-copy.js';
 import { ManifestBuilder, SEGMENT_LINES } from './merge-manifest.js';
 import type { ArchiveSlot, MergeInputs } from './merge-manifest.js';
 
@@ -49,8 +48,6 @@ export class TableLedger {
 
   /** @internal */
   readonly manifest: ManifestBuilder;
-  /** Takes each archive's parts in the same turn as the manifest (`early-copy.ts`). */
-  private follower: EarlyCopy | undefined;
 
   /** @internal */
   constructor(manifest: ManifestBuilder) {
@@ -80,12 +77,6 @@ export class TableLedger {
     if (!slot) return;
     this.waiting.delete(index);
     this.manifest.append(slot);
-    if (slot.parts.length > 0) this.follower?.offer(slot.parts, this.manifest.union);
-  }
-
-  /** @internal Hands every archive's parts, from now on and in their turn, to `copy` as well. */
-  follow(copy: EarlyCopy): void {
-    this.follower = copy;
   }
 
   /** Where the merge's inputs are staged and what they add up to; once the ledger is closed. */
