@@ -66,16 +66,16 @@ export class RowCheck {
   /** Per input field: its kind, or -1 when no output column takes it (a dropped column). */
   readonly kinds: Int32Array;
   /** Per input field: 1 when it is part of the primary key. */
-  private readonly keyField: Int32Array;
-  private readonly nullTokens: Uint8Array[];
-  private readonly longestNull: number;
+  readonly keyField: Int32Array;
+  readonly nullTokens: Uint8Array[];
+  readonly longestNull: number;
   /** Whether the empty field is a null token, and per byte value, 1 when a longer token starts with it. */
-  private readonly nullEmpty: boolean;
-  private readonly nullFirst = new Uint8Array(256);
+  readonly nullEmpty: boolean;
+  readonly nullFirst = new Uint8Array(256);
   readonly delimiter: number;
   readonly quote: number;
-  private readonly escape: number;
-  private readonly utf8: boolean;
+  readonly escape: number;
+  readonly utf8: boolean;
   // Bytes above these cannot end an unquoted / a quoted field: one comparison for most bytes.
   private readonly maxSpecial: number;
   private readonly maxQuotedSpecial: number;

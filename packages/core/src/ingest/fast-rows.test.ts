@@ -1,8 +1,10 @@
 // The fast path (fast-rows.ts) must be invisible in results: on random members mixing every shape
 // it takes and every shape it must leave to the tokenizer, in random column orders and random
 // chunks, the part bytes, figures and key digests equal the string path's.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../csv/bench-data.js';
+import { fastRowsKernel, KERNEL_LIMITS, setKernelMode } from './fast-rows-kernel.js';
+import type { KernelMode } from './fast-rows-kernel.js';
 import { specWith } from './__fixtures__/kit.js';
 import { normalise } from './__fixtures__/normalise.js';
 
@@ -66,7 +68,12 @@ function member(rng: () => number, rows: number, fastShare: number): Buffer {
   return Buffer.concat(pieces.flatMap((piece, i) => (i === 0 ? [piece] : [Buffer.from([0xff, 0xfe]), piece])));
 }
 
-describe('FastRows', () => {
+// Each mode of the WebAssembly kernel: off (the JavaScript fast path alone), auto (what runs:
+// layouts without a byte-writer column), always (every layout, so rows for a writer go back and forth).
+describe.each<KernelMode>(['off', 'auto', 'always'])('FastRows, WebAssembly kernel %s', (mode) => {
+  beforeAll(() => setKernelMode(mode));
+  afterAll(() => setKernelMode('auto'));
+
   it('gives the string path results on random members, in random chunks', () => {
     let fastRows = 0;
     let rows = 0;
@@ -127,5 +134,88 @@ tables:
     const fast = normalise(dashed, 't', input, [], 'fast');
     expect(fast).toEqual(reference);
     expect(fast.fastRows).toBe(0);
+  });
+});
+
+describe('FastRows, the WebAssembly kernel', () => {
+  beforeAll(() => setKernelMode('always'));
+  afterAll(() => setKernelMode('auto'));
+  const keyed = specWith(`csv: { delimiter: ",", quote: '"', header: true, nullValues: ["", "NULL"] }
+tables:
+  t:
+    primaryKey: [id]
+    columns:
+      id: { from: ID, type: string }
+      n: { from: N, type: integer }
+      flag: { from: FLAG, type: boolean }
+      note: { from: NOTE, type: string }
+`);
+
+  /** Runs the member by the fast path and by the string path, asserts the same results, and returns the fast run's. */
+  function same(input: Buffer, splits: number[] = []) {
+    const kernel = fastRowsKernel()!;
+    kernel.owner = undefined;
+    const fast = normalise(keyed, 't', input, splits, 'fast');
+    expect(kernel.owner).toBeDefined(); // the kernel took this member's layout
+    expect(fast).toEqual(normalise(keyed, 't', input, splits, 'strings'));
+    return fast;
+  }
+
+  it('is available on this runtime', () => {
+    expect(fastRowsKernel()).toBeDefined();
+  });
+
+  it('takes a chunk larger than its window in several calls, and more rows than it holds digests for', () => {
+    // ~0.9 MB in one chunk, 58,000 rows of ~16 bytes: several windows, and more rows in one than it holds digests for.
+    const rows = Array.from({ length: 58_000 }, (_, i) => `k${String(i % 50_000).padStart(6, '0')},${i % 97},${i % 3 ? 'true' : 'false'},${i % 7 ? 'n' : '"n,x"'}`);
+    const input = Buffer.from(['ID,N,FLAG,NOTE', ...rows, ''].join('\n'));
+    expect(input.length).toBeGreaterThan(3 * KERNEL_LIMITS.inputBytes);
+    const fast = same(input);
+    expect(fast.fastRows).toBe(58_000);
+    expect(fast.metrics.rows).toBe(58_000);
+  });
+
+  it('hands a row longer than its window to the JavaScript fast path, and goes on after it', () => {
+    const long = 'x'.repeat(KERNEL_LIMITS.inputBytes + 1000);
+    const input = Buffer.from(['ID,N,FLAG,NOTE', 'a,1,true,short', `b,2,false,${long}`, 'c,3,,NULL', 'd,4,true,"quoted, with a comma"', ''].join('\r\n'));
+    const fast = same(input, [7]);
+    expect(fast.fastRows).toBe(4);
+  });
+
+  it('hands rows for a byte writer to the JavaScript fast path one at a time, in order', () => {
+    const spellings = ['true', 'yes', 'false', 'N', 'T', 'false', '0', 'true'];
+    const rows = Array.from({ length: 20_000 }, (_, i) => `id${i},${i},${spellings[i % spellings.length]},${i % 5 ? 'note' : 'NULL'}`);
+    const input = Buffer.from(['ID,N,FLAG,NOTE', ...rows, ''].join('\n'));
+    const fast = same(input, [70_000]);
+    // All but the row that spans the two chunks, which the tokenizer takes.
+    expect(fast.fastRows).toBe(19_999);
+  });
+
+  it('leaves a row it refuses to the tokenizer in the middle of a window, and takes the rows after it', () => {
+    const input = Buffer.from(['ID,N,FLAG,NOTE', 'a,1,true,x', 'b,2,true,"two\nlines"', 'c,x3,true,x', 'd,4,true,"say ""hi"""', 'e,5,true,x', ''].join('\n'));
+    const fast = same(input);
+    expect(fast.fastRows).toBe(2);
+  });
+});
+
+describe('FastRows, the WebAssembly kernel, where the empty field is not null', () => {
+  beforeAll(() => setKernelMode('always'));
+  afterAll(() => setKernelMode('auto'));
+
+  it('writes empty text quoted, and counts nothing as null but the token', () => {
+    const spec = specWith(`csv: { delimiter: ",", quote: '"', header: true, nullValues: ["-"] }
+tables:
+  t:
+    primaryKey: [id]
+    columns:
+      id: { from: ID, type: string }
+      note: { from: NOTE, type: string }
+      n: { from: N, type: integer }
+`);
+    const input = Buffer.from('ID,NOTE,N\na,,1\nb,"",2\n,x,3\nc,-,-\n"",y,4\n');
+    const fast = normalise(spec, 't', input, [], 'fast');
+    expect(fast).toEqual(normalise(spec, 't', input, [], 'strings'));
+    expect(fast.part).toBe('id,note,n\na,"",1\nb,"",2\n"",x,3\nc,,\n"",y,4\n');
+    expect(fast.fastRows).toBe(5);
   });
 });

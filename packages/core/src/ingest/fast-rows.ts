@@ -17,6 +17,12 @@
  * type error, the row running past the chunk) stops it at that row's start, and the general path
  * takes the row (`CsvRowSink.fastRows` says how the tokenizer hands over). So correctness never
  * depends on it, only speed; `fast-rows.test.ts` and `row-bytes.test.ts` hold the paths to each other.
+ *
+ * The same check, write and count also exist compiled to WebAssembly (`fast-rows-kernel.ts`, from
+ * `packages/core/wasm/fast-rows.c`), which does them in less than half the time: {@link FastRows.run}
+ * hands it the chunk a window at a time and takes back the lines and figures, and this JavaScript
+ * writes only the rows the kernel leaves to it (a column's byte writer, a row longer than a window)
+ * and every row of a layout the kernel does not take (latin1, a column with a byte writer).
  */
 import type { CsvFastCursor } from '../csv/tokenizer.js';
 import type { ByteBuilder } from './byte-builder.js';
@@ -26,6 +32,9 @@ import type { MemberLayout } from './member-layout.js';
 import type { PartMetrics } from './part-metrics.js';
 import { COMMA, F_FIELDWISE, F_LATIN1, F_NULL, F_QUOTE, F_QUOTED, F_WRITE, LF, QUOTE, RowCheck } from './fast-row-check.js';
 import type { FastRowsDialect } from './fast-row-check.js';
+import { FIELD_KIND } from './field-kind.js';
+import { fastRowsKernel, KERNEL_HEADER, KERNEL_LIMITS, KERNEL_STOP, kernelMode } from './fast-rows-kernel.js';
+import type { FastRowsKernel } from './fast-rows-kernel.js';
 import { latin1TextByteWriter } from './value-bytes.js';
 import type { ByteValueWriter } from './value-bytes.js';
 
@@ -76,6 +85,10 @@ export class FastRows {
   private inView: DataView = new DataView(new ArrayBuffer(0));
   private outBuf: Buffer | undefined;
   private outView: DataView = new DataView(new ArrayBuffer(0));
+  /** The WebAssembly build of check, writeRow and count, when it can take this layout (see kernelFor). */
+  private readonly kernel: FastRowsKernel | undefined;
+  /** How much of the chunk the next kernel call is given: less after it stopped early (see run()). */
+  private window: number = KERNEL_LIMITS.inputBytes;
 
   private constructor(layout: MemberLayout, nullTokens: Uint8Array[], dialect: FastRowsDialect, private readonly target: FastRowsTarget) {
     this.check = new RowCheck(layout, nullTokens, dialect);
@@ -92,6 +105,46 @@ export class FastRows {
     this.written = new Int32Array(2 * layout.columns.length);
     this.verbatim =
       this.check.delimiter === COMMA && this.check.quote === QUOTE && layout.sources.length === this.fields && layout.sources.every((source, i) => source === i);
+    this.kernel = this.kernelFor(layout);
+  }
+
+  /**
+   * The kernel, if it can take this layout: UTF-8, within its limits, and (unless the mode is
+   * `always`) no column written by a byte writer, whose every row would go back to JavaScript.
+   */
+  private kernelFor(layout: MemberLayout): FastRowsKernel | undefined {
+    const check = this.check;
+    if (!check.utf8 || this.fields > KERNEL_LIMITS.fields || layout.sources.length > KERNEL_LIMITS.fields) return undefined;
+    if (check.nullTokens.length > KERNEL_LIMITS.nullTokens || check.nullTokens.some((token) => token.length > KERNEL_LIMITS.nullTokenBytes)) return undefined;
+    if (kernelMode() === 'auto' && check.kinds.some((kind) => kind === FIELD_KIND.writer)) return undefined;
+    return fastRowsKernel();
+  }
+
+  /** Loads this layout into the kernel (the thread's members share it). */
+  private load(kernel: FastRowsKernel): void {
+    const check = this.check;
+    const header = kernel.header;
+    header[KERNEL_HEADER.fields] = this.fields;
+    header[KERNEL_HEADER.columns] = this.sources.length;
+    header[KERNEL_HEADER.delimiter] = check.delimiter;
+    header[KERNEL_HEADER.quote] = check.quote;
+    header[KERNEL_HEADER.escape] = check.escape;
+    header[KERNEL_HEADER.nullEmpty] = check.nullEmpty ? 1 : 0;
+    header[KERNEL_HEADER.longestNull] = check.longestNull;
+    header[KERNEL_HEADER.verbatim] = this.verbatim ? 1 : 0;
+    header[KERNEL_HEADER.keyCount] = this.keyFields.length;
+    header[KERNEL_HEADER.hashKeys] = this.target.keys === undefined ? 0 : 1;
+    header[KERNEL_HEADER.nullTokenCount] = check.nullTokens.length;
+    kernel.kinds.set(check.kinds);
+    kernel.keyField.set(check.keyField);
+    kernel.sources.set(this.sources);
+    kernel.keyFields.set(this.keyFields);
+    kernel.nullFirst.set(check.nullFirst);
+    check.nullTokens.forEach((token, t) => {
+      kernel.nullLengths[t] = token.length;
+      kernel.nullBytes.set(token, t * KERNEL_LIMITS.nullTokenBytes);
+    });
+    kernel.owner = this;
   }
 
   /**
@@ -119,7 +172,33 @@ export class FastRows {
     }
     let pos = cursor.pos;
     let rows = 0;
+    const kernel = this.kernel;
+    if (kernel !== undefined && kernel.owner !== this) this.load(kernel);
     while (pos < end) {
+      if (kernel !== undefined) {
+        kernel.header[KERNEL_HEADER.maxRowBytes] = cursor.maxRowBytes;
+        const length = Math.min(end - pos, this.window);
+        kernel.input.set(buf.subarray(pos, pos + length));
+        kernel.run(length, pos + length === end);
+        const result = kernel.result;
+        const consumed = result[0]!;
+        const stop = result[5]!;
+        if (result[1]! > 0) {
+          rows += result[1]!;
+          pos += consumed;
+          this.collect(kernel, out);
+        }
+        // The window is copied in whole: after an early stop (a row for a byte writer), copy less
+        // next time, so a member with many such rows does not copy its chunk again for each.
+        this.window = stop === KERNEL_STOP.writer ? Math.max(4096, Math.min(KERNEL_LIMITS.inputBytes, 2 * consumed)) : KERNEL_LIMITS.inputBytes;
+        if (stop === KERNEL_STOP.full && result[1]! > 0) continue;
+        if (stop === KERNEL_STOP.refused) break;
+        if (stop === KERNEL_STOP.end) {
+          // The next row runs past the window: the next call starts at it, with a window as large as
+          // can be; a row longer than that is left to the JavaScript below.
+          if (consumed > 0 || length < this.window) continue;
+        }
+      }
       const next = this.check.check(buf, pos, end);
       if (next < 0 || !this.writeRow(buf, pos, next, out)) break;
       pos = next;
@@ -129,6 +208,28 @@ export class FastRows {
     for (const column of this.absentColumns) this.target.nullCounts[column]! += rows;
     cursor.pos = pos;
     cursor.rows = rows;
+  }
+
+  /** Appends the kernel's lines to `out` and adds its figures to the member's. */
+  private collect(kernel: FastRowsKernel, out: ByteBuilder): void {
+    const result = kernel.result;
+    const bytes = result[4]!;
+    out.ensure(bytes);
+    kernel.output.copy(out.buf, out.length, 0, bytes);
+    out.length += bytes;
+    const { target, columnOf } = this;
+    const nullCounts = kernel.nullCounts;
+    for (let f = 0; f < this.fields; f++) {
+      const nulls = nullCounts[f]!;
+      if (nulls !== 0) target.nullCounts[columnOf[f]!]! += nulls;
+    }
+    target.metrics.nullKeys += result[2]!;
+    const digests = result[3]!;
+    if (digests > 0) {
+      const keys = target.keys!;
+      const pairs = kernel.digests;
+      for (let d = 0; d < 2 * digests; d += 2) keys.addHashed(pairs[d]!, pairs[d + 1]!);
+    }
   }
 
   /** Writes the checked row's canonical line and adds its figures; `false` (nothing written) if a writer declines. */
