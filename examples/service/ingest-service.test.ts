@@ -87,9 +87,9 @@ async function ingest(drop: 'clean' | 'faulty', outName: string, staging = 'mem:
   return { report, memory, logger, output };
 }
 
-/** Staged part keys in memory for one table: `staging/acme-travel/<date>/parts/<archive>/<table>/...`. */
+/** Staged part keys in memory for one table: `staging/acme-travel/<date>/parts/<archive>/<table>.<position>-<name>.csv`. */
 const stagedParts = (memory: MemoryObjects, table: string) =>
-  [...memory.keys()].filter((key) => key.startsWith(`staging/acme-travel/${DATE}/parts/`) && key.split('/')[5] === table);
+  [...memory.keys()].filter((key) => key.startsWith(`staging/acme-travel/${DATE}/parts/`) && key.split('/')[5]!.startsWith(`${table}.`));
 
 async function expectPublished(output: string, manifest: DropManifest): Promise<void> {
   for (const [table, figures] of Object.entries(manifest.tables)) {

@@ -114,16 +114,19 @@ describe('re-running a day', () => {
 
   it('re-extracts an archive whose staged part or key run was lost or cut short (staging is not flushed to disk)', async () => {
     const dirs = { source: drop, staging: baseline.staging, output: baseline.output };
-    const unitDir = async (tree: string, n: number) => {
-      const name = (await readdir(join(dirs.staging, tree))).find((d) => d.startsWith(archiveName(n)));
+    /** The staged entry of `tree` (a part folder or a key run) of archive `n` whose name ends with `suffix`. */
+    const staged = async (tree: string, n: number, suffix = '') => {
+      const name = (await readdir(join(dirs.staging, tree))).find((d) => d.startsWith(archiveName(n)) && d.endsWith(suffix));
       expect(name, `staged ${tree} of ${archiveName(n)}`).toBeDefined();
       return join(dirs.staging, tree, name!);
     };
     // What a machine crash can leave of files written without fsync: one cut short, one gone.
-    const partDir = join(await unitDir('parts', 4), 'bookings');
-    const part = join(partDir, (await readdir(partDir))[0]!);
+    const partDir = await staged('parts', 4);
+    const partName = (await readdir(partDir)).find((name) => name.startsWith('bookings.'));
+    expect(partName).toBeDefined();
+    const part = join(partDir, partName!);
     await truncate(part, (await stat(part)).size - 10);
-    await rm(join(await unitDir('keys', 7), 'searches.keys'));
+    await rm(await staged('keys', 7, '.searches.keys'));
     const { summary } = await runDay(dirs);
     expect(summary.archives).toMatchObject({ total: 10, extracted: 2, reused: 8 });
     expect(diffFiles(baseline.files, await readPublished(dirs.output, TABLES))).toEqual([]);

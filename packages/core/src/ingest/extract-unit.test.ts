@@ -118,7 +118,7 @@ describe('runExtractUnit: a good archive', async () => {
 
   it('stages the sorted key digests of the table', async () => {
     const run = record.keyRuns.bookings!;
-    expect(run).toEqual({ key: `keys/${ARCHIVE_ID}/bookings.keys`, count: 5 });
+    expect(run).toEqual({ key: `keys/${ARCHIVE_ID}.bookings.keys`, count: 5 });
     const bytes = await readBytes(staging, run.key);
     expect(bytes.length).toBe(KEY_RUN_HEADER_BYTES + 5 * 8);
     // The header counts the digests per top byte; the digests follow, ascending.
@@ -194,7 +194,7 @@ describe('runExtractUnit: a truncated archive', () => {
     expect(record.quarantinedRows).toBe(0);
     expect(record.compressedBytes).toBeGreaterThan(0);
     // The first member's part had been staged; it was withdrawn.
-    expect(staging.written).toContain(`parts/${ARCHIVE_ID}/bookings/000000-bookings_001.csv`);
+    expect(staging.written).toContain(`parts/${ARCHIVE_ID}/bookings.000000-bookings_001.csv`);
     expect(await listKeys(staging)).toEqual([]);
     expect(await listKeys(output)).toEqual([]);
   });
@@ -295,7 +295,7 @@ tables:
     expect(record.quarantinedMembers).toEqual([]);
     expect(record.parts[0]!.metrics.rows).toBe(0);
     expect(await readText(staging, record.parts[0]!.key)).toBe('booking_id,amount\n');
-    expect(record.keyRuns.bookings).toEqual({ key: `keys/${ARCHIVE_ID}/bookings.keys`, count: 0 });
+    expect(record.keyRuns.bookings).toEqual({ key: `keys/${ARCHIVE_ID}.bookings.keys`, count: 0 });
   });
 });
 
