@@ -126,7 +126,7 @@ describe('re-running a day', () => {
     expect(partName).toBeDefined();
     const part = join(partDir, partName!);
     await truncate(part, (await stat(part)).size - 10);
-    await rm(await staged('keys', 7, '.searches.keys'));
+    await rm(await staged('keys', 7, '.keys'));
     const { summary } = await runDay(dirs);
     expect(summary.archives).toMatchObject({ total: 10, extracted: 2, reused: 8 });
     expect(diffFiles(baseline.files, await readPublished(dirs.output, TABLES))).toEqual([]);

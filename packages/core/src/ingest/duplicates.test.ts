@@ -69,6 +69,32 @@ describe('countDuplicates', () => {
     expect(await countDuplicates(store, refs, 'keys/_merge/t', { memoryBytes: 8, fanIn: 2 })).toEqual(expected);
   });
 
+  it('reads runs that share an object, each at its offset, as it reads runs of their own', async () => {
+    const random = prng(11);
+    const { store } = await tempStore('dups');
+    const { runs, all } = keyRuns(30, (r) => (r % 4 === 0 ? 0 : 20 + (r % 5) * 7), () => `K${Math.floor(random() * 900)}`);
+    const expected = { keys: all.length, duplicates: all.length - new Set(all).size };
+    // Three runs to an object, as an extract unit stages an archive's tables.
+    const refs: KeyRunRef[] = [];
+    for (let o = 0; o < runs.length / 3; o++) {
+      const key = `keys/archive-${o}.keys`;
+      const group = runs.slice(3 * o, 3 * o + 3);
+      let offset = 0;
+      for (const bytes of group) {
+        refs.push({ key, count: countOf(bytes), offset });
+        offset += bytes.length;
+      }
+      await store.write(key, Buffer.concat(group));
+    }
+    // In memory, merged as streams, and compacted first: the three ways runs are read.
+    expect(await countDuplicates(store, refs, 'keys/_merge/t')).toEqual(expected);
+    expect(await countDuplicates(store, refs, 'keys/_merge/t', { memoryBytes: 8 * 4, fanIn: 3 })).toEqual(expected);
+    expect(await countDuplicates(store, refs, 'keys/_merge/t', { memoryBytes: 8 * 200, maxRangeReads: 20 })).toEqual(expected);
+    // A run whose header is not at its offset is refused, not misread.
+    const shifted = refs.map((ref) => (ref.offset ? { ...ref, offset: ref.offset + 8 } : ref));
+    await expect(countDuplicates(store, shifted, 'keys/_merge/t')).rejects.toThrow(/by its header, but its unit recorded/);
+  });
+
   it('sorts slices of top bytes in memory and writes nothing to staging then', async () => {
     const { store } = await tempStore('dups');
     const staging = recording(store);

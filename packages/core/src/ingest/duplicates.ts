@@ -50,6 +50,8 @@ const COMPACT_READS_AT_ONCE = 1024;
 export interface KeyRunRef {
   key: string;
   count: number;
+  /** Where the run (its header first) starts in its object; absent when the run is the whole object. */
+  offset?: number;
 }
 
 /**
@@ -120,6 +122,7 @@ function countEqualNeighbours(sorted: BigUint64Array): number {
 interface RunLayout {
   key: string;
   count: number;
+  offset: number;
   starts: Uint32Array;
 }
 
@@ -133,19 +136,20 @@ function bucketStarts(counts: ArrayLike<number>): Uint32Array {
 function readLayouts(staging: StorageConnector, runs: readonly KeyRunRef[]): Promise<RunLayout[]> {
   return readAll(runs, async (run) => {
     const header = Buffer.allocUnsafe(KEY_RUN_HEADER_BYTES);
-    await readRangeInto(staging, { key: run.key, start: 0, end: KEY_RUN_HEADER_BYTES }, header, 0);
+    const offset = run.offset ?? 0;
+    await readRangeInto(staging, { key: run.key, start: offset, end: offset + KEY_RUN_HEADER_BYTES }, header, 0);
     const starts = bucketStarts(decodeKeyRunHeader(header));
     if (starts[KEY_RUN_BUCKETS] !== run.count) {
-      throw new Error(`key run ${run.key} holds ${starts[KEY_RUN_BUCKETS]} digests by its header, but its unit recorded ${run.count}`);
+      throw new Error(`key run ${run.key}${offset ? ` (at byte ${offset})` : ''} holds ${starts[KEY_RUN_BUCKETS]} digests by its header, but its unit recorded ${run.count}`);
     }
-    return { key: run.key, count: run.count, starts };
+    return { key: run.key, count: run.count, offset, starts };
   });
 }
 
 const rangeOf = (run: RunLayout, from: number, to: number): DigestRange => ({
   key: run.key,
-  start: KEY_RUN_HEADER_BYTES + run.starts[from]! * KEY_DIGEST_BYTES,
-  end: KEY_RUN_HEADER_BYTES + run.starts[to]! * KEY_DIGEST_BYTES,
+  start: run.offset + KEY_RUN_HEADER_BYTES + run.starts[from]! * KEY_DIGEST_BYTES,
+  end: run.offset + KEY_RUN_HEADER_BYTES + run.starts[to]! * KEY_DIGEST_BYTES,
 });
 
 /** A slice of top bytes `[from, to)` holding `size` digests; `merge` when one top byte alone exceeds memory. */
@@ -247,7 +251,10 @@ async function compact(
   let members = 0;
   let size = 0;
   let reads: { range: DigestRange; at: number }[] = [];
-  const whole = (run: KeyRunRef, at: number) => ({ range: { key: run.key, start: KEY_RUN_HEADER_BYTES, end: KEY_RUN_HEADER_BYTES + run.count * KEY_DIGEST_BYTES }, at });
+  const whole = (run: KeyRunRef, at: number) => {
+    const start = (run.offset ?? 0) + KEY_RUN_HEADER_BYTES;
+    return { range: { key: run.key, start, end: start + run.count * KEY_DIGEST_BYTES }, at };
+  };
   const read = async () => {
     await readAll(reads, ({ range, at }) => readRangeInto(staging, range, bytes, at));
     reads = [];

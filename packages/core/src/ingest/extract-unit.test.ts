@@ -40,6 +40,8 @@ interface ExtractOptions {
   outputDir?: (dir: string) => void;
   /** Wraps the staging store the unit writes to. */
   wrapStaging?: (store: StorageConnector) => StorageConnector;
+  /** Wraps the output store the unit writes its quarantine file to. */
+  wrapOutput?: (store: StorageConnector) => StorageConnector;
 }
 
 async function extract(archive: Buffer, options: ExtractOptions = {}): Promise<{ record: ExtractUnitRecord } & Stores> {
@@ -48,7 +50,8 @@ async function extract(archive: Buffer, options: ExtractOptions = {}): Promise<{
   const source = (await tempStore('source')).store;
   const staged = (await tempStore('staging')).store;
   const staging = recording(options.wrapStaging?.(staged) ?? staged);
-  const { dir, store: output } = await tempStore('output');
+  const { dir, store: outputStore } = await tempStore('output');
+  const output = options.wrapOutput?.(outputStore) ?? outputStore;
   options.outputDir?.(dir);
   const info = await source.write(name, archive);
   const record = await runExtractUnit({
@@ -118,7 +121,7 @@ describe('runExtractUnit: a good archive', async () => {
 
   it('stages the sorted key digests of the table', async () => {
     const run = record.keyRuns.bookings!;
-    expect(run).toEqual({ key: `keys/${ARCHIVE_ID}.bookings.keys`, count: 5 });
+    expect(run).toEqual({ key: `keys/${ARCHIVE_ID}.keys`, count: 5, offset: 0 });
     const bytes = await readBytes(staging, run.key);
     expect(bytes.length).toBe(KEY_RUN_HEADER_BYTES + 5 * 8);
     // The header counts the digests per top byte; the digests follow, ascending.
@@ -295,7 +298,7 @@ tables:
     expect(record.quarantinedMembers).toEqual([]);
     expect(record.parts[0]!.metrics.rows).toBe(0);
     expect(await readText(staging, record.parts[0]!.key)).toBe('booking_id,amount\n');
-    expect(record.keyRuns.bookings).toEqual({ key: `keys/${ARCHIVE_ID}.bookings.keys`, count: 0 });
+    expect(record.keyRuns.bookings).toEqual({ key: `keys/${ARCHIVE_ID}.keys`, count: 0, offset: 0 });
   });
 });
 
@@ -350,34 +353,30 @@ describe('runExtractUnit: closing parts', () => {
     await expect(run).rejects.toThrow('disk full');
   });
 
-  it('fails the unit when a key run cannot be written, once its other writes have settled', async () => {
-    const spec = specWith(`tables:
-  bookings:
-    primaryKey: [booking_id]
-    columns:
-      booking_id: { from: BKG_ID }
-  events:
-    primaryKey: [id]
-    columns:
-      id: {}
-`);
+  it('fails the unit when its key runs cannot be written, once its other writes have settled', async () => {
     let open = 0;
+    let started = 0;
     const run = extract(
       await tarGz([
-        ['bookings_001.csv', 'BKG_ID\nB1\n'],
-        ['events_1.csv', 'id\ne1\n'],
+        ['bookings_001.csv', 'BKG_ID,AMT\nB1,1\nB2,2,extra\n'],
+        ['bookings_002.csv', 'BKG_ID,AMT\nB3,3\n'],
       ]),
       {
-        spec,
+        // The key runs fail at once, the quarantine file (of the malformed row) is written slowly:
+        // a unit that gave up at the first failure would leave that write running.
         wrapStaging: (store) => ({
           ...store,
           write: async (key, body) => {
-            if (!key.startsWith('keys/')) return store.write(key, body);
+            if (key.startsWith('keys/')) throw new Error('quota exceeded');
+            return store.write(key, body);
+          },
+        }),
+        wrapOutput: (store) => ({
+          ...store,
+          write: async (key, body) => {
             open++;
+            started++;
             try {
-              // One key run fails at once, the other is written slowly: a unit that gave up at the
-              // first failure would leave that write running.
-              if (key.endsWith('bookings.keys')) throw new Error('quota exceeded');
               await new Promise((resolve) => setTimeout(resolve, 50));
               return await store.write(key, body);
             } finally {
@@ -388,6 +387,7 @@ describe('runExtractUnit: closing parts', () => {
       },
     );
     await expect(run).rejects.toThrow('quota exceeded');
+    expect(started).toBe(1);
     expect(open).toBe(0);
   });
 });

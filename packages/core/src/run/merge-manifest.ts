@@ -25,8 +25,11 @@ export interface ArchiveSlot {
   source?: readonly [string, string];
 }
 
-/** One line of a segment: parts as `[key, bytes, column list index]`, the key run as `[key, count]`, the source. */
-type ManifestLine = [parts: [string, number, number][], run: [string, number] | null, source: readonly [string, string] | null];
+/** One line of a segment: parts as `[key, bytes, column list index]`, the key run as `[key, count, offset?]`, the source. */
+type ManifestLine = [parts: [string, number, number][], run: [string, number, number?] | null, source: readonly [string, string] | null];
+
+/** A key run as a manifest line holds it: the offset only where it is not 0. */
+const runLine = (run: KeyRunRef): [string, number, number?] => (run.offset ? [run.key, run.count, run.offset] : [run.key, run.count]);
 
 /** Where a table's merge inputs are staged and what they add up to: plain data, it crosses threads and queues. */
 export interface MergeInputs {
@@ -73,7 +76,7 @@ export class ManifestBuilder {
 
   /** Appends the next archive's slot (in listing order). */
   append(slot: ArchiveSlot): void {
-    const line: ManifestLine = [slot.parts.map((part) => [part.key, part.bytes, this.listIndex(part.columns)]), slot.run ? [slot.run.key, slot.run.count] : null, slot.source ?? null];
+    const line: ManifestLine = [slot.parts.map((part) => [part.key, part.bytes, this.listIndex(part.columns)]), slot.run ? runLine(slot.run) : null, slot.source ?? null];
     const text = JSON.stringify(line);
     this.hash.update(text).update('\n');
     this.lines.push(text);
@@ -157,7 +160,7 @@ export function manifestRuns(staging: StorageConnector, inputs: MergeInputs): Ke
     keys: inputs.keys,
     async *[Symbol.asyncIterator]() {
       for (const key of inputs.segments) {
-        for (const [, run] of await readSegment(staging, key)) if (run) yield { key: run[0], count: run[1] };
+        for (const [, run] of await readSegment(staging, key)) if (run) yield run[2] === undefined ? { key: run[0], count: run[1] } : { key: run[0], count: run[1], offset: run[2] };
       }
     },
   };

@@ -116,10 +116,10 @@ interface ExtractState {
  * cut short, and its size then differs from the one recorded.
  */
 async function stagedIntact(staging: StorageConnector, record: ExtractUnitRecord): Promise<boolean> {
-  const expected = [
-    ...record.parts.map((p) => [p.key, p.bytes] as const),
-    ...Object.values(record.keyRuns).map((r) => [r.key, keyRunBytes(r.count)] as const),
-  ];
+  // An archive's key runs share one object (see keyRunKey), so its size is their sum.
+  const keyObjects = new Map<string, number>();
+  for (const run of Object.values(record.keyRuns)) keyObjects.set(run.key, (keyObjects.get(run.key) ?? 0) + keyRunBytes(run.count));
+  const expected = [...record.parts.map((p) => [p.key, p.bytes] as const), ...keyObjects];
   const found = await Promise.all(expected.map(([key]) => staging.stat(key)));
   return found.every((info, i) => info?.size === expected[i]![1]);
 }

@@ -77,7 +77,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** `n` archives of one part of table t each, archive i with `i % 3` key digests. */
-const many = (n: number) => Array.from({ length: n }, (_, i) => record(`m${i}.tar.gz`, [part('t', i, i % 7 === 0 ? ['id', 'name', 'extra'] : ['id', 'name'])], { keyRuns: { t: { key: `keys/m${i}/t.keys`, count: i % 3 } } }));
+const many = (n: number) => Array.from({ length: n }, (_, i) => record(`m${i}.tar.gz`, [part('t', i, i % 7 === 0 ? ['id', 'name', 'extra'] : ['id', 'name'])], { keyRuns: { t: { key: `keys/m${i}.keys`, count: i % 3, ...(i % 2 ? { offset: 1024 + 8 * i } : {}) } } }));
 
 /** The same numbers in a scrambled but fixed order. */
 const scrambled = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919) % n);
@@ -112,7 +112,8 @@ describe('UnitLedger', () => {
     expect(parts.map((p) => p.key)).toEqual(day.map((r) => r.parts[0]!.key));
     const runs = manifestRuns(store, inputs);
     expect([runs.runs, runs.keys]).toEqual([2500, day.reduce((n, r) => n + r.keyRuns.t!.count, 0)]);
-    expect((await collect(runs)).map((r) => r.key)).toEqual(day.map((r) => r.keyRuns.t!.key));
+    // Each run as its unit recorded it, its offset in a shared object included.
+    expect(await collect(runs)).toEqual(day.map((r) => r.keyRuns.t!));
     expect(inputs).toMatchObject({ parts: 2500, copiedParts: 358, columns: ['id', 'name', 'extra'] });
     expect((await fold([...day.keys()], day)).ledger.table('t').inputs().digest).toBe(inputs.digest);
   });

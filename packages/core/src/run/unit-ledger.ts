@@ -66,7 +66,7 @@ export class TableLedger {
     });
     this.waiting.set(index, {
       parts: parts.map((p) => ({ key: p.key, bytes: p.bytes, columns: p.columns })),
-      ...(run ? { run: { key: run.key, count: run.count } } : {}),
+      ...(run ? { run: { key: run.key, count: run.count, ...(run.offset ? { offset: run.offset } : {}) } } : {}),
       ...(source ? { source } : {}),
     });
   }
