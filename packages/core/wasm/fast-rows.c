@@ -77,11 +77,15 @@ u32 digests[2 * MAX_DIGESTS];
 /* [consumed bytes, rows, null keys, digests, output bytes, reason] */
 i32 result[6];
 
-/* The last checked row. */
+/* The last checked row: each field's bytes and flags, and the OR of F_FIELDWISE and F_WRITE over them. */
 static i32 starts[MAX_FIELDS];
 static i32 ends[MAX_FIELDS];
 static i32 flags[MAX_FIELDS];
 static i32 row_flags;
+
+/* Bytes above these cannot end an unquoted / a quoted field (one comparison for most bytes); set by run(). */
+static u8 max_special;
+static u8 max_quoted_special;
 
 static const u8 DAYS_IN_MONTH[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
@@ -180,10 +184,6 @@ static i32 check(const u8 *b, i32 start, i32 end) {
   const int null_empty = layout_header[5];
   const i32 longest_null = layout_header[6];
   const i32 max_row_bytes = layout_header[7];
-  u8 max_special = D > Q ? D : Q;
-  if (max_special < COMMA) max_special = COMMA;
-  u8 max_quoted_special = Q > E ? Q : E;
-  if (max_quoted_special < COMMA) max_quoted_special = COMMA;
   i32 flags_of_row = 0;
   i32 pos = start;
   if (pos >= end) return CHECK_PAST_END;
@@ -315,7 +315,7 @@ static i32 check(const u8 *b, i32 start, i32 end) {
         break;
     }
     if ((flag & F_QUOTE) && !quoted) flags_of_row |= F_FIELDWISE;
-    if (flag & F_WRITE) flags_of_row |= F_FIELDWISE;
+    if (flag & F_WRITE) flags_of_row |= F_FIELDWISE | F_WRITE;
     flags[f] = flag | quoted;
   }
   row_flags = flags_of_row;
@@ -329,12 +329,10 @@ static inline i32 copy_bytes(const u8 *b, i32 from, i32 to, u8 *out, i32 at) {
   return at + n;
 }
 
-/* Writes the checked row's line at `at` and returns where it ends (FastRows.writeRow). */
-static i32 write_row(const u8 *b, i32 row_start, i32 row_end, u8 *out, i32 at) {
+/* Writes the checked row (starting at `row_start`) as a line at `at`, and returns where it ends (FastRows.writeRow). */
+static i32 write_row(const u8 *b, i32 row_start, u8 *out, i32 at) {
   const i32 fields = layout_header[0];
   const i32 columns = layout_header[1];
-  (void)row_start;
-  (void)row_end;
   if (layout_header[8] && (row_flags & F_FIELDWISE) == 0) {
     i32 from = row_start;
     for (i32 f = 0; f <= fields; f++) {
@@ -372,7 +370,8 @@ static i32 write_row(const u8 *b, i32 row_start, i32 row_end, u8 *out, i32 at) {
 /* Adds the row's nulls, and its key's digest or its null key (FastRows.count). */
 static void count(const u8 *b, i32 *null_keys, i32 *digest_count) {
   const i32 fields = layout_header[0];
-  for (i32 f = 0; f < fields; f++) null_counts[f] += flags[f] & F_NULL & (layout_kinds[f] >= 0);
+  /* Only fields some column takes are flagged null. */
+  for (i32 f = 0; f < fields; f++) null_counts[f] += flags[f] & F_NULL;
   const i32 key_count = layout_header[9];
   if (!layout_header[10] || key_count == 0) return;
   for (i32 k = 0; k < key_count; k++) {
@@ -407,6 +406,11 @@ static void count(const u8 *b, i32 *null_keys, i32 *digest_count) {
 void run(i32 length, i32 at_end) {
   const i32 fields = layout_header[0];
   const i32 columns = layout_header[1];
+  const u8 D = (u8)layout_header[2], Q = (u8)layout_header[3], E = (u8)layout_header[4];
+  max_special = D > Q ? D : Q;
+  if (max_special < COMMA) max_special = COMMA;
+  max_quoted_special = Q > E ? Q : E;
+  if (max_quoted_special < COMMA) max_quoted_special = COMMA;
   for (i32 f = 0; f < fields; f++) null_counts[f] = 0;
   i32 pos = 0, rows = 0, null_keys = 0, digest_count = 0, at = 0;
   i32 reason = RUN_END;
@@ -420,9 +424,7 @@ void run(i32 length, i32 at_end) {
       reason = next == CHECK_PAST_END && !at_end ? RUN_END : RUN_REFUSED;
       break;
     }
-    int writer = 0;
-    for (i32 f = 0; f < fields; f++) writer |= flags[f] & F_WRITE;
-    if (writer) {
+    if (row_flags & F_WRITE) {
       reason = RUN_WRITER;
       break;
     }
@@ -430,12 +432,11 @@ void run(i32 length, i32 at_end) {
       reason = RUN_FULL;
       break;
     }
-    at = write_row(input, pos, next, output, at);
+    at = write_row(input, pos, output, at);
     count(input, &null_keys, &digest_count);
     pos = next;
     rows++;
   }
-  if (pos >= length && at_end) reason = RUN_END;
   result[0] = pos;
   result[1] = rows;
   result[2] = null_keys;

@@ -173,10 +173,12 @@ export class FastRows {
     let pos = cursor.pos;
     let rows = 0;
     const kernel = this.kernel;
-    if (kernel !== undefined && kernel.owner !== this) this.load(kernel);
+    if (kernel !== undefined) {
+      if (kernel.owner !== this) this.load(kernel);
+      kernel.header[KERNEL_HEADER.maxRowBytes] = cursor.maxRowBytes;
+    }
     while (pos < end) {
       if (kernel !== undefined) {
-        kernel.header[KERNEL_HEADER.maxRowBytes] = cursor.maxRowBytes;
         const length = Math.min(end - pos, this.window);
         kernel.input.set(buf.subarray(pos, pos + length));
         kernel.run(length, pos + length === end);
