@@ -87,9 +87,11 @@ async function ingest(drop: 'clean' | 'faulty', outName: string, staging = 'mem:
   return { report, memory, logger, output };
 }
 
-/** Staged part keys in memory for one table: `staging/acme-travel/<date>/parts/<archive>/<table>.<position>-<name>.csv`. */
-const stagedParts = (memory: MemoryObjects, table: string) =>
-  [...memory.keys()].filter((key) => key.startsWith(`staging/acme-travel/${DATE}/parts/`) && key.split('/')[5]!.startsWith(`${table}.`));
+/** Staged objects in memory, one per archive (its parts, then its key runs): `staging/acme-travel/<date>/units/<archive-id>.staged`. */
+const stagedObjects = (memory: MemoryObjects) => [...memory.keys()].filter((key) => key.startsWith(`staging/acme-travel/${DATE}/units/`) && key.endsWith('.staged'));
+
+/** Archives of the drop that decode whole, so each stages one object. */
+const wholeArchives = (manifest: DropManifest) => manifest.archives.length - manifest.corruptArchives.length;
 
 async function expectPublished(output: string, manifest: DropManifest): Promise<void> {
   for (const [table, figures] of Object.entries(manifest.tables)) {
@@ -114,12 +116,12 @@ describe('ingestDay (staging in memory)', () => {
     expect(report).toMatchObject({ status: 'warn', exitCode: 0, quarantinedArchives: [] }); // drift only warns
     await expectPublished(output, manifest);
 
-    // One staged part per member of a table, held in the Map and nowhere on disk.
-    for (const [table, figures] of Object.entries(manifest.tables)) expect(stagedParts(memory, table), table).toHaveLength(figures.files);
+    // One staged object per archive, held in the Map and nowhere on disk.
+    expect(stagedObjects(memory)).toHaveLength(wholeArchives(manifest));
     const summary = JSON.parse(await readFile(join(output, `logs/summary/2026/11/22/merge_summary_${DATE}.json`), 'utf8')) as { locations: { staging: string } };
     expect(summary.locations.staging).toBe(`mem://staging/acme-travel/${DATE}/`);
     const onDisk = await filesUnder(root);
-    expect(onDisk.filter((f) => /(^|\/)(parts|keys)\//.test(f) || f.includes('staging'))).toEqual([]);
+    expect(onDisk.filter((f) => /(^|\/)(units|parts|keys)\//.test(f) || f.includes('staging'))).toEqual([]);
     expect(existsSync(join(process.cwd(), 'mem:'))).toBe(false);
     expect((await filesUnder(output)).filter((f) => !/^(_state|logs)\//.test(f))).toEqual(
       Object.keys(manifest.tables)
@@ -146,7 +148,8 @@ describe('ingestDay (staging in memory)', () => {
     await expectPublished(output, manifest);
 
     // The corrupt archive staged nothing: all or nothing.
-    for (const [table, figures] of Object.entries(manifest.tables)) expect(stagedParts(memory, table), table).toHaveLength(figures.files);
+    expect(stagedObjects(memory)).toHaveLength(wholeArchives(manifest));
+    expect(manifest.corruptArchives).toHaveLength(1);
     const messages = logger.entries.map((e) => e.message);
     expect(messages).toEqual(expect.arrayContaining(['run started', 'archive quarantined', 'run finished']));
     expect(logger.entries.at(-1)).toMatchObject({ level: 'error', message: 'day not ingested' });
@@ -156,17 +159,17 @@ describe('ingestDay (staging in memory)', () => {
     const memoryRun = await ingest('clean', 'out-same-mem');
     const diskRun = await ingest('clean', 'out-same-disk', join(root, 'disk-staging/{date}/'));
     expect(diskRun.memory.size).toBe(0);
-    expect((await filesUnder(join(root, 'disk-staging'))).some((f) => f.includes('/parts/'))).toBe(true);
+    expect((await filesUnder(join(root, 'disk-staging'))).some((f) => f.includes('/units/'))).toBe(true);
     // Same output dir, fresh memory: the state says "extracted" but the parts are gone, so it re-extracts.
     const rerun = await ingest('clean', 'out-same-mem');
     expect(rerun.report).toEqual(memoryRun.report);
     const reextracted = rerun.logger.entries.filter((e) => e.message === 'archive extracted');
     expect(reextracted).toHaveLength(drops.clean.manifest.archives.length);
+    expect(stagedObjects(rerun.memory)).toHaveLength(wholeArchives(drops.clean.manifest));
     for (const table of Object.keys(drops.clean.manifest.tables)) {
       const name = join(table, `merged_${table}.csv`);
       const [mem, disk] = await Promise.all([readFile(join(memoryRun.output, name)), readFile(join(diskRun.output, name))]);
       expect(mem.equals(disk), name).toBe(true);
-      expect(stagedParts(rerun.memory, table)).toHaveLength(drops.clean.manifest.tables[table]!.files);
     }
     await rm(join(root, 'disk-staging'), { recursive: true, force: true });
   });

@@ -112,21 +112,18 @@ describe('re-running a day', () => {
     }
   }, 60_000);
 
-  it('re-extracts an archive whose staged part or key run was lost or cut short (staging is not flushed to disk)', async () => {
+  it('re-extracts an archive whose staged object was lost or cut short (staging is not flushed to disk)', async () => {
     const dirs = { source: drop, staging: baseline.staging, output: baseline.output };
-    /** The staged entry of `tree` (a part folder or a key run) of archive `n` whose name ends with `suffix`. */
-    const staged = async (tree: string, n: number, suffix = '') => {
-      const name = (await readdir(join(dirs.staging, tree))).find((d) => d.startsWith(archiveName(n)) && d.endsWith(suffix));
-      expect(name, `staged ${tree} of ${archiveName(n)}`).toBeDefined();
-      return join(dirs.staging, tree, name!);
+    /** The staged object of archive `n` (its parts, then its key runs). */
+    const staged = async (n: number) => {
+      const name = (await readdir(join(dirs.staging, 'units'))).find((d) => d.startsWith(archiveName(n)) && d.endsWith('.staged'));
+      expect(name, `staged object of ${archiveName(n)}`).toBeDefined();
+      return join(dirs.staging, 'units', name!);
     };
     // What a machine crash can leave of files written without fsync: one cut short, one gone.
-    const partDir = await staged('parts', 4);
-    const partName = (await readdir(partDir)).find((name) => name.startsWith('bookings.'));
-    expect(partName).toBeDefined();
-    const part = join(partDir, partName!);
-    await truncate(part, (await stat(part)).size - 10);
-    await rm(await staged('keys', 7, '.keys'));
+    const cut = await staged(4);
+    await truncate(cut, (await stat(cut)).size - 10);
+    await rm(await staged(7));
     const { summary } = await runDay(dirs);
     expect(summary.archives).toMatchObject({ total: 10, extracted: 2, reused: 8 });
     expect(diffFiles(baseline.files, await readPublished(dirs.output, TABLES))).toEqual([]);
@@ -199,7 +196,7 @@ describe('a run killed with SIGKILL', () => {
     { kind: 'time', fraction: 0.25 },
     { kind: 'time', fraction: 0.5 },
     { kind: 'time', fraction: 0.8 },
-    { kind: 'file', where: 'staging', what: 'the first part file appears in staging', test: (p) => p.startsWith('parts/') && p.endsWith('.csv') && !isTemp(p) },
+    { kind: 'file', where: 'staging', what: 'the first staged object appears in staging', test: (p) => p.startsWith('units/') && p.endsWith('.staged') && !isTemp(p) },
     { kind: 'file', where: 'output', what: 'a merged file is being written', test: (p) => /^[a-z]+\/\.merged_[a-z]+\.csv\.tmp-/.test(p) },
     { kind: 'file', where: 'output', what: 'the first merged file appears in output', test: (p) => /^[a-z]+\/merged_[a-z]+\.csv$/.test(p) },
   ];

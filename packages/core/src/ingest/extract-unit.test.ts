@@ -6,9 +6,9 @@ import type { StorageConnector } from '../connectors/connector.js';
 import { silentLogger } from '../log/logger.js';
 import { compileMemberPattern } from '../spec/member-pattern.js';
 import type { PartnerSpec } from '../spec/schema.js';
-import { listKeys, readBytes, readText, recording, spec, specWith, tarGz, tempStore } from './__fixtures__/kit.js';
+import { listKeys, readBytes, readRange, readText, recording, spec, specWith, tarGz, tempStore } from './__fixtures__/kit.js';
 import { runExtractUnit } from './extract-unit.js';
-import { decodeKeyRunHeader, KEY_RUN_HEADER_BYTES } from './key-run.js';
+import { decodeKeyRunHeader, KEY_RUN_HEADER_BYTES, keyRunBytes } from './key-run.js';
 import type { ExtractUnitRecord } from './extract-unit.js';
 
 const SPEC = specWith(`tables:
@@ -24,6 +24,10 @@ const SPEC = specWith(`tables:
 `);
 
 const ARCHIVE_ID = 'drop1-0001';
+const STAGED = `units/${ARCHIVE_ID}.staged`;
+
+/** A part's text, read from its range of the archive's staged object. */
+const partText = async (staging: StorageConnector, part: ExtractUnitRecord['parts'][number]) => (await readRange(staging, part)).toString('utf8');
 
 interface Stores {
   source: StorageConnector;
@@ -96,13 +100,25 @@ describe('runExtractUnit: a good archive', async () => {
       ['events', 'events_2.csv', 5, ['id']],
     ]);
     const [first, second, third] = record.parts;
-    expect(await readText(staging, first!.key)).toBe('booking_id,amount\nB1,1.5\nB2,x\nB1,\n');
-    expect(await readText(staging, second!.key)).toBe('booking_id,amount,channel\nB3,2,"web, mobile"\nB6,,\n');
-    expect(await readText(staging, third!.key)).toBe('id\ne1\n');
-    for (const part of record.parts) expect(part.bytes).toBe((await readBytes(staging, part.key)).length);
+    expect(await partText(staging, first!)).toBe('booking_id,amount\nB1,1.5\nB2,x\nB1,\n');
+    expect(await partText(staging, second!)).toBe('booking_id,amount,channel\nB3,2,"web, mobile"\nB6,,\n');
+    expect(await partText(staging, third!)).toBe('id\ne1\n');
     expect(second!.newColumns).toEqual(['channel']);
-    // Only the three parts and the key run are in staging: nothing of the refused members.
-    expect(await listKeys(staging)).toEqual([...record.parts.map((p) => p.key), record.keyRuns.bookings!.key].sort());
+  });
+
+  it('stages the parts, then the key runs, in one object that they tile exactly', async () => {
+    // One object for the archive: nothing of the refused members, no gap and nothing after the runs.
+    expect(await listKeys(staging)).toEqual([STAGED]);
+    const run = record.keyRuns.bookings!;
+    const pieces = [...record.parts.map((p) => ({ key: p.key, offset: p.offset ?? 0, bytes: p.bytes })), { key: run.key, offset: run.offset ?? 0, bytes: keyRunBytes(run.count) }];
+    let end = 0;
+    for (const piece of pieces) {
+      expect(piece).toMatchObject({ key: STAGED, offset: end });
+      end += piece.bytes;
+    }
+    expect((await readBytes(staging, STAGED)).length).toBe(end);
+    // The first part is at the object's start, and says so by having no offset.
+    expect(record.parts[0]!.offset).toBeUndefined();
   });
 
   it('counts each part\'s metrics, with type-error samples located', () => {
@@ -121,8 +137,8 @@ describe('runExtractUnit: a good archive', async () => {
 
   it('stages the sorted key digests of the table', async () => {
     const run = record.keyRuns.bookings!;
-    expect(run).toEqual({ key: `keys/${ARCHIVE_ID}.keys`, count: 5, offset: 0 });
-    const bytes = await readBytes(staging, run.key);
+    expect(run).toEqual({ key: STAGED, count: 5, offset: record.parts.reduce((n, p) => n + p.bytes, 0) });
+    const bytes = await readRange(staging, { ...run, bytes: keyRunBytes(run.count) });
     expect(bytes.length).toBe(KEY_RUN_HEADER_BYTES + 5 * 8);
     // The header counts the digests per top byte; the digests follow, ascending.
     const counts = decodeKeyRunHeader(bytes.subarray(0, KEY_RUN_HEADER_BYTES));
@@ -175,7 +191,7 @@ describe('runExtractUnit: a member whose header row is malformed', () => {
     expect(record.quarantinedMembers).toEqual([
       { member: 'bookings_1.csv', table: 'bookings', code: 'MEMBER_NO_HEADER', reason: expect.stringMatching(/header.*unexpected character after closing quote/) },
     ]);
-    expect(await listKeys(staging, 'parts/')).toEqual([]);
+    expect(await listKeys(staging)).toEqual([]);
     expect(await listKeys(output)).toEqual([]);
   });
 });
@@ -196,8 +212,8 @@ describe('runExtractUnit: a truncated archive', () => {
     expect(record.quarantineKey).toBeUndefined();
     expect(record.quarantinedRows).toBe(0);
     expect(record.compressedBytes).toBeGreaterThan(0);
-    // The first member's part had been staged; it was withdrawn.
-    expect(staging.written).toContain(`parts/${ARCHIVE_ID}/bookings.000000-bookings_001.csv`);
+    // The archive's object was being written (the first member's part was in it): it was never published.
+    expect(staging.written).toEqual([STAGED]);
     expect(await listKeys(staging)).toEqual([]);
     expect(await listKeys(output)).toEqual([]);
   });
@@ -286,7 +302,7 @@ tables:
 `);
     const { record, staging, output } = await extract(await tarGz([['bookings_1.csv', '1.5;B1;ignored\n-;B2\n7\n;\n']]), { spec });
     expect(record.parts).toHaveLength(1);
-    expect(await readText(staging, record.parts[0]!.key)).toBe('booking_id,amount\nB1,1.5\nB2,\n"",""\n');
+    expect(await partText(staging, record.parts[0]!)).toBe('booking_id,amount\nB1,1.5\nB2,\n"",""\n');
     expect(record.parts[0]!.metrics).toMatchObject({ rows: 3, malformedRows: 1, typeErrors: { amount: 1 } });
     expect(jsonl(await readText(output, record.quarantineKey!))).toEqual([
       { archive: 'drop1.tar.gz', member: 'bookings_1.csv', line: 3, reason: 'expected at least 2 fields, found 1', raw: '7' },
@@ -297,54 +313,33 @@ tables:
     const { record, staging } = await extract(await tarGz([['bookings_1.csv', 'BKG_ID,AMT\n']]));
     expect(record.quarantinedMembers).toEqual([]);
     expect(record.parts[0]!.metrics.rows).toBe(0);
-    expect(await readText(staging, record.parts[0]!.key)).toBe('booking_id,amount\n');
-    expect(record.keyRuns.bookings).toEqual({ key: `keys/${ARCHIVE_ID}.keys`, count: 0, offset: 0 });
+    expect(await partText(staging, record.parts[0]!)).toBe('booking_id,amount\n');
+    expect(record.keyRuns.bookings).toEqual({ key: STAGED, count: 0, offset: record.parts[0]!.bytes });
   });
 });
 
-describe('runExtractUnit: closing parts', () => {
+describe('runExtractUnit: writing the staged object', () => {
   const members: [string, string][] = [
     ['bookings_001.csv', `BKG_ID,AMT\n${noisyRows(50)}`],
     ['bookings_002.csv', `BKG_ID,AMT\n${noisyRows(50, 8)}`],
     ['bookings_003.csv', `BKG_ID,AMT\n${noisyRows(50, 9)}`],
   ];
-  const isPart = (key: string) => key.startsWith('parts/');
 
-  it("closes a part while the next member is read, and records every part's size", async () => {
-    // A part's write settles only once the next part's write has begun: a unit that waited for each
-    // close before reading on would never finish.
-    const began: (() => void)[] = [];
-    const next: Promise<void>[] = [];
-    for (let i = 0; i < members.length; i++) next.push(new Promise((resolve) => began.push(resolve)));
-    let parts = 0;
-    const { record, staging } = await extract(await tarGz(members), {
-      wrapStaging: (store) => ({
-        ...store,
-        write: async (key, body) => {
-          if (!isPart(key)) return store.write(key, body);
-          const index = parts++;
-          began[index]!();
-          const info = await store.write(key, body);
-          if (index + 1 < members.length) await next[index + 1];
-          return info;
-        },
-      }),
-    });
+  it("records every part's size and place, each member's rows in its own range", async () => {
+    const { record, staging } = await extract(await tarGz(members));
     expect(record.status).toBe('ok');
     expect(record.parts.map((p) => p.member)).toEqual(members.map(([name]) => name));
-    for (const part of record.parts) {
+    for (const [i, part] of record.parts.entries()) {
       expect(part.bytes).toBeGreaterThan(0);
-      expect(part.bytes).toBe((await readBytes(staging, part.key)).length);
+      expect(await partText(staging, part)).toBe(`booking_id,amount\n${members[i]![1].slice('BKG_ID,AMT\n'.length)}`);
     }
   });
 
-  it('fails the unit when the last part cannot be written', async () => {
-    let parts = 0;
+  it('fails the unit when the object cannot be written', async () => {
     const run = extract(await tarGz(members), {
       wrapStaging: (store) => ({
         ...store,
-        write: async (key, body) => {
-          if (!isPart(key) || ++parts < members.length) return store.write(key, body);
+        write: async (_key, body) => {
           for await (const _ of body as AsyncIterable<Buffer>);
           throw new Error('disk full');
         },
@@ -353,7 +348,7 @@ describe('runExtractUnit: closing parts', () => {
     await expect(run).rejects.toThrow('disk full');
   });
 
-  it('fails the unit when its key runs cannot be written, once its other writes have settled', async () => {
+  it('fails the unit when its object cannot be written, once its other writes have settled', async () => {
     let open = 0;
     let started = 0;
     const run = extract(
@@ -362,13 +357,12 @@ describe('runExtractUnit: closing parts', () => {
         ['bookings_002.csv', 'BKG_ID,AMT\nB3,3\n'],
       ]),
       {
-        // The key runs fail at once, the quarantine file (of the malformed row) is written slowly:
-        // a unit that gave up at the first failure would leave that write running.
+        // The staged object fails at once, the quarantine file (of the malformed row) is written
+        // slowly: a unit that gave up at the first failure would leave that write running.
         wrapStaging: (store) => ({
           ...store,
-          write: async (key, body) => {
-            if (key.startsWith('keys/')) throw new Error('quota exceeded');
-            return store.write(key, body);
+          write: async () => {
+            throw new Error('quota exceeded');
           },
         }),
         wrapOutput: (store) => ({

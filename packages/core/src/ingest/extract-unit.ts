@@ -34,13 +34,15 @@ import { RowNormaliser } from './row-normaliser.js';
 /** One normalised part in staging: one member's rows in canonical columns. */
 export interface ExtractedPart {
   table: string;
-  /** Staging key of the part (CSV with a header of its canonical columns). */
+  /** Staging key of the object the part is in (see {@link stagedObjectKey}). */
   key: string;
+  /** Where the part (its header first) starts in that object; absent when the part is the whole object. */
+  offset?: number;
   /** The member's name in the archive (for reports only). */
   member: string;
   memberIndex: number;
   columns: string[];
-  /** Size of the part in bytes. */
+  /** Size of the part in bytes (header included). */
   bytes: number;
   metrics: PartMetrics;
   newColumns: string[];
@@ -201,8 +203,20 @@ class ObjectWriter {
     this.done.catch(() => {});
   }
 
+  /** Bytes given to the writer so far, flushed or not: where the next byte will be in the object. */
+  get written(): number {
+    return this.bytes + this.out.length;
+  }
+
   push(text: string): void {
     this.out.text(text);
+  }
+
+  /** Appends `chunk` (after what is pending), honouring backpressure. */
+  async append(chunk: Uint8Array): Promise<void> {
+    await this.flush();
+    this.bytes += chunk.length;
+    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), this.done]);
   }
 
   async flush(): Promise<void> {
@@ -229,15 +243,19 @@ class ObjectWriter {
 }
 
 /**
- * Where an archive's key runs are staged: one object for all its tables (each run at its offset,
- * `KeyRunRef.offset`), side by side with the other archives' in one folder. Every object is a
- * request on S3 and an inode on a disk, and on this project's benchmark machine (ext4 without a
+ * Where an archive's staged bytes go: one object per archive, written from start to end as the
+ * archive is read. It holds each matched member's part (canonical header, then rows), one after
+ * another in member order, then the key runs of the archive's tables; each part and run is found by
+ * its offset (`ExtractedPart.offset`, `KeyRunRef.offset`). A refused member writes nothing into it
+ * (it is refused at its header, before any row), so the parts and runs tile the object exactly.
+ *
+ * Why one object: every object is at least one request on S3 and an inode on a local disk. On this project's benchmark machine (ext4 without a
  * journal) creating an inode skips over every inode freed in the last 12 hours whose table block is
- * cached, which cost 0.5-1 ms after days of runs: a folder per archive and an object per table
- * were ~1,200 of the ~2,100 inodes a run created on the 1 GB drop (`perf` put ~1.6 CPU-s of a run
- * in `openat` and `mkdir`).
+ * cached, which cost 0.5-1 ms after days of runs. An object per member, a folder per archive and
+ * an object for the key runs were ~880 of the staging inodes a run created on the 1 GB drop (167
+ * archives, 550 members): now 167.
  */
-export const keyRunKey = (archiveId: string): string => `keys/${archiveId}.keys`;
+export const stagedObjectKey = (archiveId: string): string => `units/${archiveId}.staged`;
 
 /** Text made safe as one storage key segment (for ids the runtime builds; never a path from an archive). */
 export const safeKeySegment = (text: string): string => text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
@@ -267,8 +285,8 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
   const bytesDialect = { delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, encoding: dialect.encoding, unescape: compileDialect(dialect).unescape };
   const digests = new Map<string, KeyDigests>();
   let quarantine: ObjectWriter | undefined;
-  /** The last part's close, still in flight (see `processMember`). */
-  let closing: Promise<void> = Promise.resolve();
+  /** The archive's staged object, opened at its first matched member (see stagedObjectKey). */
+  let staged: ObjectWriter | undefined;
   const quarantineRow = (member: string, line: number, reason: string, raw: string) => {
     quarantine ??= new ObjectWriter(ctx.output, `_quarantine/${archiveId}.jsonl`);
     quarantine.push(`${JSON.stringify({ archive: archive.key, member, line, reason, raw })}\n`);
@@ -285,9 +303,8 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
       return;
     }
     const where = `${archive.key}:${member.name}`;
-    // One folder per archive, none per table: on a local disk every folder is one more inode to
-    // create, and on ext4 without a journal creating an inode can cost ~0.5 ms (see keyRunKey).
-    const part = new ObjectWriter(ctx.staging, `parts/${archiveId}/${match.table}.${String(member.index).padStart(6, '0')}-${safeKeySegment(member.baseName.replace(/\.csv$/i, ''))}.csv`);
+    const part = (staged ??= new ObjectWriter(ctx.staging, stagedObjectKey(archiveId)));
+    const offset = part.written;
     let keys = digests.get(match.table);
     if (!keys && table.primaryKey) digests.set(match.table, (keys = new KeyDigests()));
     const rows = new MemberRows(table, spec.csv, part, (layout) => new RowNormaliser(layout, nullValues, keys, where, bytesDialect), (line, reason, raw) =>
@@ -295,51 +312,37 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
     );
     const tokenizer = new CsvTokenizer(dialect, rows);
     let bytesIn = 0;
-    try {
-      for await (const chunk of member.stream as AsyncIterable<Buffer>) {
-        bytesIn += chunk.length;
-        ctx.onBytes?.(chunk.length);
-        if (rows.problem) continue;
-        tokenizer.write(chunk);
-        await part.flush();
-        if (quarantine) await quarantine.flush();
-      }
-      if (!rows.problem) tokenizer.end();
-    } catch (error) {
-      // The archive broke mid-member: nothing of this member may be published.
-      part.abort(error as Error);
-      await part.settled();
-      throw error;
+    // If the archive breaks mid-member, this throws, and the unit publishes nothing (see its catch).
+    for await (const chunk of member.stream as AsyncIterable<Buffer>) {
+      bytesIn += chunk.length;
+      ctx.onBytes?.(chunk.length);
+      if (rows.problem) continue;
+      tokenizer.write(chunk);
+      await part.flush();
+      if (quarantine) await quarantine.flush();
     }
+    if (!rows.problem) tokenizer.end();
     const { normaliser, layout } = rows;
     if (rows.problem || !normaliser || !layout) {
+      // Refused at its header (or empty): it wrote nothing, so the next part starts where it would have.
+      if (part.written !== offset) throw new Error(`bug: the refused member ${where} left ${part.written - offset} bytes in ${part.key}`);
       const problem = rows.problem ?? { code: 'MEMBER_NO_HEADER', reason: 'the member is empty: it has no header row' };
-      part.abort(new Error(problem.reason));
-      await part.settled();
       record.quarantinedMembers.push({ member: member.name, table: match.table, ...problem });
       return;
     }
-    const staged: ExtractedPart = {
+    record.parts.push({
       table: match.table,
       key: part.key,
+      ...(offset > 0 ? { offset } : {}),
       member: member.name,
       memberIndex: member.index,
       columns: layout.columns,
-      bytes: 0,
+      bytes: part.written - offset,
       metrics: normaliser.finish(bytesIn),
       newColumns: layout.newColumns,
       droppedColumns: layout.droppedColumns,
       missingColumns: layout.missingColumns,
-    };
-    // The part is closed (its last bytes written, the file put in place) while the next member is
-    // read: waiting for it here left each worker idle ~0.7 s per 500 MB. One close at a time is in
-    // flight, so what is held stays bounded; a failed close surfaces at the next member or at the end.
-    await closing;
-    record.parts.push(staged);
-    closing = part.close().then((info) => {
-      staged.bytes = info.size;
     });
-    closing.catch(() => {});
   };
 
   try {
@@ -353,27 +356,32 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
       { limits: ctx.limits, gzip: !/\.tar$/i.test(archive.key), requireEndMarker: spec.source.requireTarEndMarker, signal: ctx.signal },
     );
     ctx.onDecoded?.();
-    await closing;
     record.compressedBytes = stats.compressedBytes;
     record.uncompressedBytes = stats.uncompressedBytes;
-    // The key runs and the quarantine file are written at once: one after another they kept the
-    // worker waiting ~7 ms a unit, ~0.6 s per worker on the 1 GB drop.
-    const writes: Promise<unknown>[] = [];
-    if (digests.size > 0) {
-      // One object for all the archive's tables, each run at its offset (see keyRunKey).
-      const key = keyRunKey(archiveId);
+    if (staged && record.parts.length === 0) {
+      // Every matched member was refused at its header: the object is empty, and stays unpublished.
+      staged.abort(new Error('no member of the archive was staged'));
+      await staged.settled();
+      staged = undefined;
+    }
+    if (staged && digests.size > 0) {
+      // The key runs follow the parts in the archive's object, each at its offset.
       const pieces: Uint8Array[] = [];
-      let offset = 0;
+      let offset = staged.written;
       for (const [table, keys] of digests) {
-        record.keyRuns[table] = { key, count: keys.size, offset };
+        record.keyRuns[table] = { key: staged.key, count: keys.size, ...(offset > 0 ? { offset } : {}) };
         const [header, grouped] = keyRunPieces(keys.bucketed());
         pieces.push(header, grouped);
         offset += header.length + grouped.length;
       }
-      // One buffer, as each table's run was before: written as a stream, the pieces (views of each
-      // table's digests) raised the 1 GB drop's peak RSS by ~15 MiB.
-      writes.push(ctx.staging.write(key, Buffer.concat(pieces)));
+      // One buffer: written as pieces (views of each table's digests), the runs raised the 1 GB
+      // drop's peak RSS by ~15 MiB.
+      await staged.append(Buffer.concat(pieces));
     }
+    // The staged object and the quarantine file are closed at once: one after another they kept
+    // the worker waiting ~7 ms a unit, ~0.6 s per worker on the 1 GB drop.
+    const writes: Promise<unknown>[] = [];
+    if (staged) writes.push(staged.close());
     if (quarantine) {
       writes.push(quarantine.close());
       record.quarantineKey = quarantine.key;
@@ -381,13 +389,11 @@ export async function runExtractUnit(ctx: ExtractUnitContext): Promise<ExtractUn
     const failed = (await Promise.allSettled(writes)).find((write) => write.status === 'rejected');
     if (failed) throw failed.reason;
   } catch (error) {
-    // A unit that did not finish publishes no quarantine file, and leaves no write hanging.
-    quarantine?.abort(error as Error);
-    await quarantine?.settled();
-    await closing.catch(() => {});
+    // A unit that did not finish publishes neither its staged object nor its quarantine file
+    // (all or nothing), and leaves no write hanging.
+    for (const writer of [staged, quarantine]) writer?.abort(error as Error);
+    await Promise.all([staged?.settled(), quarantine?.settled()]);
     if (!(error instanceof ArchiveError) || error.code === 'ARCHIVE_SOURCE_FAILED' || error.code === 'ARCHIVE_ABORTED') throw error;
-    // All or nothing: what this archive already staged is withdrawn.
-    await Promise.all(record.parts.map((p) => ctx.staging.delete(p.key).catch(() => {})));
     record.status = 'quarantined';
     record.error = { code: error.code, message: error.message };
     record.parts = [];

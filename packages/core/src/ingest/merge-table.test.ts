@@ -24,6 +24,20 @@ async function stagePart(staging: StorageConnector, columns: string[], body: str
   return { key, columns, bytes: info.size };
 }
 
+/** Stages parts one after another in one object, as an extract unit does, each described by its offset. */
+async function stageTogether(staging: StorageConnector, parts: [columns: string[], body: string][]): Promise<PartRef[]> {
+  const key = `units/${String(serial++).padStart(6, '0')}.staged`;
+  const pieces = parts.map(([columns, body]) => Buffer.from(`${columns.join(',')}\n${body}`));
+  // Bytes after the last part (an extract unit's key runs) that no part may take in.
+  await staging.write(key, Buffer.concat([...pieces, Buffer.from('\u0000key runs\u0000')]));
+  let offset = 0;
+  return parts.map(([columns], i) => {
+    const ref: PartRef = { key, ...(offset > 0 ? { offset } : {}), bytes: pieces[i]!.length, columns };
+    offset += pieces[i]!.length;
+    return ref;
+  });
+}
+
 async function stores() {
   return { staging: (await tempStore('staging')).store, output: (await tempStore('output')).store };
 }
@@ -86,6 +100,26 @@ describe('mergeTable', () => {
         '5,,"",\n' +
         '6,f,"x,y",7\n',
     );
+  });
+
+  it('reads parts that share an object by their ranges, copied and re-projected alike, chunked or streamed', async () => {
+    const { staging, output } = await stores();
+    const big = Array.from({ length: 60_000 }, (_, i) => csvLine([String(i), i % 9 === 0 ? `two\nlines, "${i}"` : `name-${i}`])).join('');
+    expect(big.length).toBeGreaterThan(1024 * 1024); // more than one read chunk, from an offset
+    const parts = await stageTogether(staging, [
+      [['id', 'name'], '1,a\n'],
+      [['id', 'name', 'channel'], '2,b,web\n'],
+      [['id', 'name'], big],
+      [['channel', 'id', 'name'], 'app,3,"c,d"\n'],
+    ]);
+    expect(parts.map((p) => p.key)).toEqual(Array(4).fill(parts[0]!.key));
+    const expected = `id,name,channel\n1,a,\n2,b,web\n${big.replace(/\n(?=[0-9])/g, ',\n').replace(/\n$/, ',\n')}3,"c,d",app\n`;
+    await mergeTable('t', TABLE, parts, staging, output);
+    expect(await readText(output, 't/merged_t.csv')).toBe(expected);
+    const streamed = (await tempStore('streamed')).store;
+    const { writeChunks: _, ...withoutChunks } = streamed;
+    await mergeTable('t', TABLE, parts, staging, withoutChunks);
+    expect(await readText(streamed, 't/merged_t.csv')).toBe(expected);
   });
 
   it('writes just the header when there are no parts', async () => {

@@ -13,8 +13,10 @@ import { RawRowSplitter } from './raw-rows.js';
 
 /** What the merge needs of a staged part (an `ExtractedPart` is one). */
 export interface PartRef {
-  /** Staging key of the part (CSV with a header of its canonical columns). */
+  /** Staging key of the object the part is in (CSV with a header of its canonical columns). */
   key: string;
+  /** Where the part starts in its object; absent when the part is the whole object. */
+  offset?: number;
   /** Size of the part in bytes. */
   bytes: number;
   columns: readonly string[];
@@ -57,8 +59,9 @@ export interface MergedTable extends CopiedTable {
  * `buffer`, so the caller must be done with it before asking for the next.
  */
 async function* reusedChunks(staging: StorageConnector, part: PartRef, buffer: Buffer): AsyncGenerator<Buffer> {
+  const offset = part.offset ?? 0;
   for (let at = 0; at < part.bytes; ) {
-    const n = await staging.readInto!(part.key, { start: at, end: Math.min(part.bytes, at + buffer.length) }, buffer, 0);
+    const n = await staging.readInto!(part.key, { start: offset + at, end: offset + Math.min(part.bytes, at + buffer.length) }, buffer, 0);
     if (n === 0) throw new Error(`the staged part ${part.key} ends after ${at} bytes, but its unit wrote ${part.bytes}: run the day again with --force`);
     at += n;
     yield buffer.subarray(0, n);
@@ -85,7 +88,8 @@ async function* afterHeader(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffe
  * yielded may be views of reused memory (for an output that takes them by `writeChunks`).
  */
 async function* partBytes(staging: StorageConnector, part: PartRef, columns: readonly string[], buffer?: Buffer): AsyncGenerator<Buffer> {
-  const chunks = buffer ? reusedChunks(staging, part, buffer) : ((await staging.read(part.key)) as AsyncIterable<Buffer>);
+  const offset = part.offset ?? 0;
+  const chunks = buffer ? reusedChunks(staging, part, buffer) : ((await staging.read(part.key, { start: offset, end: offset + part.bytes })) as AsyncIterable<Buffer>);
   if (sameColumns(part.columns, columns)) {
     yield* afterHeader(chunks);
     return;

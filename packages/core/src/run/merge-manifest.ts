@@ -25,11 +25,14 @@ export interface ArchiveSlot {
   source?: readonly [string, string];
 }
 
-/** One line of a segment: parts as `[key, bytes, column list index]`, the key run as `[key, count, offset?]`, the source. */
-type ManifestLine = [parts: [string, number, number][], run: [string, number, number?] | null, source: readonly [string, string] | null];
+/** One line of a segment: parts as `[key, bytes, column list index, offset?]`, the key run as `[key, count, offset?]`, the source. */
+type ManifestLine = [parts: [string, number, number, number?][], run: [string, number, number?] | null, source: readonly [string, string] | null];
 
 /** A key run as a manifest line holds it: the offset only where it is not 0. */
 const runLine = (run: KeyRunRef): [string, number, number?] => (run.offset ? [run.key, run.count, run.offset] : [run.key, run.count]);
+
+/** A part as a manifest line holds it, naming its column list by index: the offset only where it is not 0. */
+const partLine = (part: PartRef, list: number): [string, number, number, number?] => (part.offset ? [part.key, part.bytes, list, part.offset] : [part.key, part.bytes, list]);
 
 /** Where a table's merge inputs are staged and what they add up to: plain data, it crosses threads and queues. */
 export interface MergeInputs {
@@ -76,7 +79,7 @@ export class ManifestBuilder {
 
   /** Appends the next archive's slot (in listing order). */
   append(slot: ArchiveSlot): void {
-    const line: ManifestLine = [slot.parts.map((part) => [part.key, part.bytes, this.listIndex(part.columns)]), slot.run ? runLine(slot.run) : null, slot.source ?? null];
+    const line: ManifestLine = [slot.parts.map((part) => partLine(part, this.listIndex(part.columns))), slot.run ? runLine(slot.run) : null, slot.source ?? null];
     const text = JSON.stringify(line);
     this.hash.update(text).update('\n');
     this.lines.push(text);
@@ -148,7 +151,7 @@ async function readSegment(staging: StorageConnector, key: string): Promise<Mani
 export async function* manifestParts(staging: StorageConnector, inputs: MergeInputs): AsyncGenerator<PartRef> {
   for (const key of inputs.segments) {
     for (const [parts] of await readSegment(staging, key)) {
-      for (const [partKey, bytes, list] of parts) yield { key: partKey, bytes, columns: inputs.columnLists[list]! };
+      for (const [partKey, bytes, list, offset] of parts) yield { key: partKey, ...(offset ? { offset } : {}), bytes, columns: inputs.columnLists[list]! };
     }
   }
 }

@@ -116,10 +116,13 @@ interface ExtractState {
  * cut short, and its size then differs from the one recorded.
  */
 async function stagedIntact(staging: StorageConnector, record: ExtractUnitRecord): Promise<boolean> {
-  // An archive's key runs share one object (see keyRunKey), so its size is their sum.
-  const keyObjects = new Map<string, number>();
-  for (const run of Object.values(record.keyRuns)) keyObjects.set(run.key, (keyObjects.get(run.key) ?? 0) + keyRunBytes(run.count));
-  const expected = [...record.parts.map((p) => [p.key, p.bytes] as const), ...keyObjects];
+  // An archive's parts and key runs share one object (see stagedObjectKey) and tile it, so its
+  // size is their sum. (Units staged before that wrote an object per part and per archive's runs.)
+  const sizes = new Map<string, number>();
+  const add = (key: string, bytes: number) => sizes.set(key, (sizes.get(key) ?? 0) + bytes);
+  for (const part of record.parts) add(part.key, part.bytes);
+  for (const run of Object.values(record.keyRuns)) add(run.key, keyRunBytes(run.count));
+  const expected = [...sizes];
   const found = await Promise.all(expected.map(([key]) => staging.stat(key)));
   return found.every((info, i) => info?.size === expected[i]![1]);
 }

@@ -77,7 +77,12 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** `n` archives of one part of table t each, archive i with `i % 3` key digests. */
-const many = (n: number) => Array.from({ length: n }, (_, i) => record(`m${i}.tar.gz`, [part('t', i, i % 7 === 0 ? ['id', 'name', 'extra'] : ['id', 'name'])], { keyRuns: { t: { key: `keys/m${i}.keys`, count: i % 3, ...(i % 2 ? { offset: 1024 + 8 * i } : {}) } } }));
+const many = (n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    record(`m${i}.tar.gz`, [part('t', i, i % 7 === 0 ? ['id', 'name', 'extra'] : ['id', 'name'], {}, i % 3 ? { key: `units/m${i}.staged`, offset: 10 * i } : {})], {
+      keyRuns: { t: { key: `keys/m${i}.keys`, count: i % 3, ...(i % 2 ? { offset: 1024 + 8 * i } : {}) } },
+    }),
+  );
 
 /** The same numbers in a scrambled but fixed order. */
 const scrambled = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919) % n);
@@ -108,8 +113,10 @@ describe('UnitLedger', () => {
     const { ledger, store } = await fold(scrambled(2500), day);
     const inputs = ledger.table('t').inputs();
     expect(inputs.segments).toHaveLength(Math.ceil(2500 / SEGMENT_LINES));
+    // Each part as its unit recorded it, its offset in a shared object included.
     const parts = await collect(manifestParts(store, inputs));
-    expect(parts.map((p) => p.key)).toEqual(day.map((r) => r.parts[0]!.key));
+    expect(parts).toEqual(day.map((r) => r.parts[0]!).map((p) => ({ key: p.key, ...(p.offset ? { offset: p.offset } : {}), bytes: p.bytes, columns: p.columns })));
+    expect(parts.filter((p) => p.offset !== undefined)).toHaveLength(1666);
     const runs = manifestRuns(store, inputs);
     expect([runs.runs, runs.keys]).toEqual([2500, day.reduce((n, r) => n + r.keyRuns.t!.count, 0)]);
     // Each run as its unit recorded it, its offset in a shared object included.

@@ -65,7 +65,7 @@ export class TableLedger {
       for (const c of part.missingColumns) this.drift.missingColumns.add(c);
     });
     this.waiting.set(index, {
-      parts: parts.map((p) => ({ key: p.key, bytes: p.bytes, columns: p.columns })),
+      parts: parts.map((p) => ({ key: p.key, ...(p.offset ? { offset: p.offset } : {}), bytes: p.bytes, columns: p.columns })),
       ...(run ? { run: { key: run.key, count: run.count, ...(run.offset ? { offset: run.offset } : {}) } } : {}),
       ...(source ? { source } : {}),
     });

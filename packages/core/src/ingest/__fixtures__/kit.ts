@@ -50,6 +50,14 @@ export async function readBytes(store: StorageConnector, key: string): Promise<B
   return Buffer.concat(chunks);
 }
 
+/** The bytes of a part (or key run) staged at `offset` in its object, `bytes` long. */
+export async function readRange(store: StorageConnector, ref: { key: string; offset?: number; bytes: number }): Promise<Buffer> {
+  const start = ref.offset ?? 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.read(ref.key, { start, end: start + ref.bytes })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 /** The object's text (UTF-8). */
 export async function readText(store: StorageConnector, key: string): Promise<string> {
   return (await readBytes(store, key)).toString('utf8');
