@@ -34,7 +34,7 @@ import { RowNormaliser } from './row-normaliser.js';
 /** One normalised part in staging: one member's rows in canonical columns. */
 export interface ExtractedPart {
   table: string;
-  /** Staging key of the object the part is in (see {@link stagedObjectKey}). */
+  /** Staging key of the object the part is in: one object per archive (`units/<archive-id>.staged`). */
   key: string;
   /** Where the part (its header first) starts in that object; absent when the part is the whole object. */
   offset?: number;
