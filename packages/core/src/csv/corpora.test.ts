@@ -4,7 +4,8 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CsvTokenizer, type CsvDialect, type CsvTokenizerOptions } from './tokenizer.js';
+import type { CsvTokenizerOptions } from './row-sink.js';
+import { CsvTokenizer, type CsvDialect } from './tokenizer.js';
 
 const CORPORA = new URL('../../../../../shared/corpora/', import.meta.url);
 const RFC: CsvDialect = { delimiter: ',', quote: '"', escape: '"', encoding: 'utf-8' };

@@ -4,9 +4,9 @@ export {
   CSV_FIELD_NON_ASCII,
   CSV_MALFORMED_REASONS,
   CSV_RAW_SAMPLE_BYTES,
-  CsvTokenizer,
   DEFAULT_CSV_MAX_ROW_BYTES,
-  type CsvDialect,
+  type CsvFastCursor,
   type CsvRowSink,
   type CsvTokenizerOptions,
-} from './tokenizer.js';
+} from './row-sink.js';
+export { CsvTokenizer, type CsvDialect } from './tokenizer.js';

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { compileDialect } from './dialect.js';
 import type { CsvDialect } from './dialect.js';
-import { CSV_FIELD_ESCAPED, CSV_FIELD_NON_ASCII, CsvTokenizer } from './tokenizer.js';
-import type { CsvRowSink } from './tokenizer.js';
+import { CSV_FIELD_ESCAPED, CSV_FIELD_NON_ASCII } from './row-sink.js';
+import type { CsvRowSink } from './row-sink.js';
+import { CsvTokenizer } from './tokenizer.js';
 
 function tokenise(dialect: CsvDialect, input: Buffer, splits: number[], bytes: boolean) {
   const unescape = compileDialect(dialect).unescape;

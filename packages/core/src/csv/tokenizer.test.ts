@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CsvTokenizer,
-  DEFAULT_CSV_MAX_ROW_BYTES,
-  CSV_RAW_SAMPLE_BYTES,
-  type CsvDialect,
-  type CsvTokenizerOptions,
-} from './tokenizer.js';
+import { CSV_RAW_SAMPLE_BYTES, DEFAULT_CSV_MAX_ROW_BYTES, type CsvTokenizerOptions } from './row-sink.js';
+import { CsvTokenizer, type CsvDialect } from './tokenizer.js';
 
 const RFC: CsvDialect = { delimiter: ',', quote: '"', escape: '"', encoding: 'utf-8' };
 const BACKSLASH: CsvDialect = { ...RFC, escape: '\\' };

@@ -18,7 +18,7 @@ import type { ArchiveMember } from '../archive/read-archive.js';
 import type { ObjectInfo, StorageConnector } from '../connectors/connector.js';
 import { compileDialect } from '../csv/dialect.js';
 import { CsvTokenizer } from '../csv/tokenizer.js';
-import type { CsvFastCursor, CsvRowSink } from '../csv/tokenizer.js';
+import type { CsvFastCursor, CsvRowSink } from '../csv/row-sink.js';
 import type { Logger } from '../log/logger.js';
 import type { MemberMatcher } from '../spec/member-pattern.js';
 import type { PartnerSpec, TableSpec } from '../spec/schema.js';

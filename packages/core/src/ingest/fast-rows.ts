@@ -24,7 +24,7 @@
  * writes only the rows the kernel leaves to it (a column's byte writer, a row longer than a window)
  * and every row of a layout the kernel does not take (latin1, a column with a byte writer).
  */
-import type { CsvFastCursor } from '../csv/tokenizer.js';
+import type { CsvFastCursor } from '../csv/row-sink.js';
 import type { ByteBuilder } from './byte-builder.js';
 import { FNV_PRIME, hashUnit, KEY_SEED_HIGH, KEY_SEED_LOW, KEY_SEPARATOR } from './key-hash.js';
 import type { KeyDigests } from './key-hash.js';

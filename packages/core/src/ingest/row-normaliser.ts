@@ -8,8 +8,8 @@
  * path `rowBytes()` on the tokenizer's byte ranges, which makes no string for plain fields (see
  * `value-bytes.ts`); `row-bytes.test.ts` holds them to each other.
  */
-import { CSV_FIELD_ESCAPED, CSV_FIELD_NON_ASCII } from '../csv/tokenizer.js';
-import type { CsvFastCursor } from '../csv/tokenizer.js';
+import { CSV_FIELD_ESCAPED, CSV_FIELD_NON_ASCII } from '../csv/row-sink.js';
+import type { CsvFastCursor } from '../csv/row-sink.js';
 import type { ByteBuilder } from './byte-builder.js';
 import { csvField } from './csv-out.js';
 import { FNV_PRIME, hashText, hashUnit, KEY_SEED_HIGH, KEY_SEED_LOW, KEY_SEPARATOR } from './key-hash.js';

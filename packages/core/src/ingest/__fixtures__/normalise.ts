@@ -2,7 +2,7 @@
 // the normaliser's paths, so tests can hold the paths to each other.
 import { compileDialect } from '../../csv/dialect.js';
 import { CsvTokenizer } from '../../csv/tokenizer.js';
-import type { CsvRowSink, CsvTokenizerOptions } from '../../csv/tokenizer.js';
+import type { CsvRowSink, CsvTokenizerOptions } from '../../csv/row-sink.js';
 import type { PartnerSpec } from '../../spec/schema.js';
 import { ByteBuilder } from '../byte-builder.js';
 import { KeyDigests } from '../key-hash.js';
