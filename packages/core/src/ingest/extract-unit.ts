@@ -215,13 +215,15 @@ class ObjectWriter {
   /** Appends `chunk` (after what is pending), honouring backpressure. */
   async append(chunk: Uint8Array): Promise<void> {
     await this.flush();
-    this.bytes += chunk.length;
-    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), this.done]);
+    await this.send(chunk);
   }
 
   async flush(): Promise<void> {
-    if (this.out.length === 0) return;
-    const chunk = this.out.take();
+    if (this.out.length > 0) await this.send(this.out.take());
+  }
+
+  /** Writes `chunk` to the object, waiting while the stream is full. */
+  private async send(chunk: Uint8Array): Promise<void> {
     this.bytes += chunk.length;
     if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), this.done]);
   }

@@ -163,7 +163,7 @@ export function manifestRuns(staging: StorageConnector, inputs: MergeInputs): Ke
     keys: inputs.keys,
     async *[Symbol.asyncIterator]() {
       for (const key of inputs.segments) {
-        for (const [, run] of await readSegment(staging, key)) if (run) yield run[2] === undefined ? { key: run[0], count: run[1] } : { key: run[0], count: run[1], offset: run[2] };
+        for (const [, run] of await readSegment(staging, key)) if (run) yield { key: run[0], count: run[1], ...(run[2] ? { offset: run[2] } : {}) };
       }
     },
   };

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpec } from '@partner-ingest/core';
-import type { ObjectInfo, PartnerSpec, StorageConnector } from '@partner-ingest/core';
+import type { ByteRange, ObjectInfo, PartnerSpec, StorageConnector } from '@partner-ingest/core';
 import { localFsConnector } from '@partner-ingest/connectors';
 import { afterAll } from 'vitest';
 import { buildTar, gzipped } from '../../archive/__fixtures__/build.js';
@@ -43,19 +43,17 @@ export async function tempStore(label = 'store'): Promise<{ dir: string; store: 
   return { dir, store: localFsConnector(dir, { fsync: false }) };
 }
 
-/** The object's bytes. */
-export async function readBytes(store: StorageConnector, key: string): Promise<Buffer> {
+/** The object's bytes, or those of `range`. */
+export async function readBytes(store: StorageConnector, key: string, range?: ByteRange): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of await store.read(key)) chunks.push(chunk as Buffer);
+  for await (const chunk of await store.read(key, range)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
 /** The bytes of a part (or key run) staged at `offset` in its object, `bytes` long. */
-export async function readRange(store: StorageConnector, ref: { key: string; offset?: number; bytes: number }): Promise<Buffer> {
+export function readRange(store: StorageConnector, ref: { key: string; offset?: number; bytes: number }): Promise<Buffer> {
   const start = ref.offset ?? 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of await store.read(ref.key, { start, end: start + ref.bytes })) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return readBytes(store, ref.key, { start, end: start + ref.bytes });
 }
 
 /** The object's text (UTF-8). */
