@@ -44,8 +44,8 @@ describe('parseBenchArgs', () => {
     [['--runs', 'three'], '--runs must be a whole number >= 1 (got "three")'],
     [['--archives', '0'], '--archives must be a whole number >= 1 (got "0")'],
     [['--archives', 'many'], '--archives must be a whole number >= 1 (got "many")'],
-    [['--only', 'floor,duckdb'], '--only: unknown contender "duckdb"; known: floor, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1, bullmq-1-worker, bullmq-2-workers'],
-    [['--only', ','], '--only needs at least one of floor, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1, bullmq-1-worker, bullmq-2-workers'],
+    [['--only', 'floor,duckdb'], '--only: unknown contender "duckdb"; known: floor, floor-1, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1, bullmq-1-worker, bullmq-2-workers'],
+    [['--only', ','], '--only needs at least one of floor, floor-1, shell, duckdb-naive, duckdb-tuned, partner-ingest, partner-ingest-c1, bullmq-1-worker, bullmq-2-workers'],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(parseBenchArgs(argv)).toEqual({ kind: 'error', message });
   });

@@ -63,10 +63,10 @@ describe('floor and shell contenders', () => {
   it('run interleaved through the launcher and pass their checks', async () => {
     const events: BenchEvent[] = [];
     const runs = await runBench(
-      { drop, contenders: ['floor', 'shell'], runs: 2, jobs: 2, specPath: join(REPO_ROOT, 'partners/acme-travel.yaml'), workRoot: join(root, 'runs') },
+      { drop, contenders: ['floor', 'floor-1', 'shell'], runs: 2, jobs: 2, specPath: join(REPO_ROOT, 'partners/acme-travel.yaml'), workRoot: join(root, 'runs') },
       (e) => events.push(e),
     );
-    expect(runs.map((r) => `${r.contender}#${r.run}`)).toEqual(['floor#1', 'shell#1', 'floor#2', 'shell#2']);
+    expect(runs.map((r) => `${r.contender}#${r.run}`)).toEqual(['floor#1', 'floor-1#1', 'shell#1', 'floor#2', 'floor-1#2', 'shell#2']);
     for (const r of runs) {
       expect(r.exitCode).toBe(0);
       expect(r.wallSeconds).toBeGreaterThan(0);
@@ -74,7 +74,15 @@ describe('floor and shell contenders', () => {
       // gzip, tar or sh: a real process's peak RSS, in KiB.
       expect(r.maxRssKb).toBeGreaterThan(500);
     }
-    expect(events.filter((e) => e.kind === 'done')).toHaveLength(4);
+    expect(events.filter((e) => e.kind === 'done')).toHaveLength(6);
+  });
+
+  it('floor inflates with one gzip process per core, floor-1 with one', () => {
+    const ctx: RunContext = { drop, workDir: root, archiveList: join(root, 'archives.list'), jobs: 2, specPath: join(REPO_ROOT, 'partners/acme-travel.yaml') };
+    const jobsOf = (argv: readonly string[]) => argv[argv.indexOf('-P') + 1];
+    expect(jobsOf(contender('floor').command(ctx).argv)).toBe('2');
+    expect(jobsOf(contender('floor-1').command(ctx).argv)).toBe('1');
+    expect(contender('floor-1').command(ctx).argv.slice(-2)).toEqual(['gzip', '-dc']);
   });
 
   it('shell merges each table into one file with a single header', async () => {

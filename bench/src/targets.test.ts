@@ -29,6 +29,12 @@ describe('checkTargets', () => {
     expect(edge.slice(0, 3).map((c) => c.pass)).toEqual([true, true, true]);
   });
 
+  it('adds what the second core buys the floor when the one-process floor was measured', () => {
+    expect(lines([summary('floor', 3.2), summary('floor-1', 5.6)])).toContain('floor speedup over one gzip process: 1.75x (5.60 s -> 3.20 s)');
+    expect(lines([summary('floor', 3.2)]).some((line) => line.startsWith('floor speedup'))).toBe(false);
+    expect(lines([summary('floor-1', 5.6)]).some((line) => line.startsWith('floor speedup'))).toBe(false);
+  });
+
   it('adds what a second BullMQ worker buys when both were measured', () => {
     const checks = lines([summary('bullmq-1-worker', 20), summary('bullmq-2-workers', 11)]);
     expect(checks).toContain('partner-ingest on 2 BullMQ workers vs 1: 1.82x (20.00 s -> 11.00 s)');

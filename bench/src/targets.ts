@@ -48,6 +48,13 @@ export function checkTargets(summaries: readonly ContenderSummary[]): TargetChec
     checks.push({ label: scaleLabel, pass: null, value: `${speedup.toFixed(2)}x (${c1.medianSeconds.toFixed(2)} s -> ${pi.medianSeconds.toFixed(2)} s)` });
   } else checks.push({ label: scaleLabel, pass: null, value: missing('partner-ingest', 'partner-ingest-c1') });
 
+  // Nor this, and only when both were measured: what the second core buys the floor itself.
+  const floor1 = get('floor-1');
+  if (floor && floor1) {
+    const speedup = floor1.medianSeconds / floor.medianSeconds;
+    checks.push({ label: 'floor speedup over one gzip process', pass: null, value: `${speedup.toFixed(2)}x (${floor1.medianSeconds.toFixed(2)} s -> ${floor.medianSeconds.toFixed(2)} s)` });
+  }
+
   // Not a target either, and only when asked for: what a second BullMQ worker buys.
   const one = get('bullmq-1-worker');
   const two = get('bullmq-2-workers');
