@@ -16,6 +16,11 @@ export interface TargetCheck {
   value: string;
 }
 
+/** "1.75x (5.60 s -> 3.20 s)": how much faster `fast` ran than `slow`, with both medians. */
+function speedupFigure(slow: ContenderSummary, fast: ContenderSummary): string {
+  return `${(slow.medianSeconds / fast.medianSeconds).toFixed(2)}x (${slow.medianSeconds.toFixed(2)} s -> ${fast.medianSeconds.toFixed(2)} s)`;
+}
+
 export function checkTargets(summaries: readonly ContenderSummary[]): TargetCheck[] {
   const get = (name: ContenderName) => summaries.find((s) => s.name === name);
   const missing = (...names: ContenderName[]) => `n/a (needs ${names.filter((n) => get(n) === undefined).join(' and ')})`;
@@ -43,25 +48,17 @@ export function checkTargets(summaries: readonly ContenderSummary[]): TargetChec
 
   // Not a target: how much the second core buys.
   const scaleLabel = 'partner-ingest speedup over --concurrency 1';
-  if (pi && c1) {
-    const speedup = c1.medianSeconds / pi.medianSeconds;
-    checks.push({ label: scaleLabel, pass: null, value: `${speedup.toFixed(2)}x (${c1.medianSeconds.toFixed(2)} s -> ${pi.medianSeconds.toFixed(2)} s)` });
-  } else checks.push({ label: scaleLabel, pass: null, value: missing('partner-ingest', 'partner-ingest-c1') });
+  if (pi && c1) checks.push({ label: scaleLabel, pass: null, value: speedupFigure(c1, pi) });
+  else checks.push({ label: scaleLabel, pass: null, value: missing('partner-ingest', 'partner-ingest-c1') });
 
   // Nor this, and only when both were measured: what the second core buys the floor itself.
   const floor1 = get('floor-1');
-  if (floor && floor1) {
-    const speedup = floor1.medianSeconds / floor.medianSeconds;
-    checks.push({ label: 'floor speedup over one gzip process', pass: null, value: `${speedup.toFixed(2)}x (${floor1.medianSeconds.toFixed(2)} s -> ${floor.medianSeconds.toFixed(2)} s)` });
-  }
+  if (floor && floor1) checks.push({ label: 'floor speedup over one gzip process', pass: null, value: speedupFigure(floor1, floor) });
 
   // Not a target either, and only when asked for: what a second BullMQ worker buys.
   const one = get('bullmq-1-worker');
   const two = get('bullmq-2-workers');
-  if (one && two) {
-    const speedup = one.medianSeconds / two.medianSeconds;
-    checks.push({ label: 'partner-ingest on 2 BullMQ workers vs 1', pass: null, value: `${speedup.toFixed(2)}x (${one.medianSeconds.toFixed(2)} s -> ${two.medianSeconds.toFixed(2)} s)` });
-  }
+  if (one && two) checks.push({ label: 'partner-ingest on 2 BullMQ workers vs 1', pass: null, value: speedupFigure(one, two) });
   return checks;
 }
 
